@@ -1,0 +1,47 @@
+-- Year-end workforce snapshot (domain.md §6.2, step 18): one row per employee per year
+-- (actives at Dec 31 of Y-1 plus hires of Y). delete+insert keyed on simulation_year.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='simulation_year', tags=['state']) }}
+with p as (select * from {{ source('planalign', 'param_scalars') }})
+select
+    p.scenario_id,
+    p.plan_design_id,
+    s.employee_id,
+    cast(p.simulation_year as integer) as simulation_year,
+    s.employee_ssn,
+    s.employee_birth_date,
+    s.employee_hire_date,
+    s.termination_date,
+    s.termination_reason,
+    s.employment_status,
+    s.detailed_status_code,
+    cast(s.current_age as integer) as current_age,
+    cast(s.current_tenure as integer) as current_tenure,
+    s.age_band,
+    s.tenure_band,
+    cast(s.level_id as integer) as level_id,
+    s.scheduled_hours_per_week,
+    s.annual_hours_worked,
+    s.current_compensation,
+    s.full_year_equivalent_compensation,
+    s.prorated_annual_compensation,
+    s.baseline_compensation,
+    case
+        when s.current_compensation >= 50000000.0e0 then 'CRITICAL_OVER_50M'
+        when s.current_compensation >= 20000000.0e0 then 'CRITICAL_OVER_20M'
+        when s.current_compensation >= 10000000.0e0 then 'CRITICAL_OVER_10M'
+        when s.current_compensation >= 5000000.0e0 then 'SEVERE_OVER_5M'
+        when s.current_compensation >= 2000000.0e0 then 'WARNING_OVER_2M'
+        when s.current_compensation >= 100.0e0 * s.baseline_compensation then 'CRITICAL_INFLATION_100X'
+        when s.current_compensation >= 50.0e0 * s.baseline_compensation then 'CRITICAL_INFLATION_50X'
+        when s.current_compensation >= 10.0e0 * s.baseline_compensation then 'SEVERE_INFLATION_10X'
+        when s.current_compensation >= 5.0e0 * s.baseline_compensation then 'WARNING_INFLATION_5X'
+        when s.employment_status = 'active' and s.current_compensation < 10000.0e0 then 'WARNING_UNDER_10K'
+        else 'NORMAL'
+    end as compensation_quality_flag,
+    s.ka,
+    s.kb,
+    s.auto_escalation_opt_out,
+    s.eligibility_override,
+    cast('{{ var("run_timestamp", "1970-01-01 00:00:00") }}' as timestamp) as snapshot_created_at
+from {{ ref('int_workforce_state') }} s
+cross join p

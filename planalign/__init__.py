@@ -1,0 +1,10 @@
+"""planalign: config-driven multi-year workforce and DC-plan simulation."""
+
+__version__ = "0.1.0"
+
+
+def build_coordinator(cfg):  # noqa: ANN001 - thin re-export, avoids importing hydra at package import
+    """Build the coordinator from a composed Hydra config (see ``planalign.build``)."""
+    from planalign.build import build_coordinator as _build
+
+    return _build(cfg)

@@ -1,0 +1,3 @@
+from planalign.cli import main
+
+main()

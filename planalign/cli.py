@@ -1,0 +1,58 @@
+"""Command line: ``planalign ...`` and ``python -m planalign ...`` are the same Hydra app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from planalign.build import build_coordinator
+from planalign.errors import PlanalignError, UserError
+from planalign.paths import CONF_DIR
+
+log = logging.getLogger("planalign")
+
+
+def run_simulation(cfg: DictConfig) -> dict:
+    """Build, run, report. Returns a small status record (multirun jobs keep going on failure)."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    try:
+        coordinator = build_coordinator(cfg)
+        with coordinator:
+            summary = coordinator.execute_multi_year_simulation()
+    except UserError as exc:
+        print(f"planalign: error: {exc}", file=sys.stderr)
+        if multirun:
+            return {"status": "failed", "error": str(exc)}
+        sys.exit(exc.exit_code)
+    except PlanalignError as exc:
+        print(f"planalign: run failed: {exc}", file=sys.stderr)
+        if multirun:
+            return {"status": "failed", "error": str(exc)}
+        sys.exit(1)
+    if coordinator.settings.runtime.print_summary:
+        print()
+        print(f"planalign run {summary.run_id}: {len(summary.years)} years on engine={summary.engine} "
+              f"in {summary.wall_seconds:.1f}s (peak RSS {summary.peak_rss_mib:.0f} MiB, "
+              f"{summary.dbt_invocations} dbt invocations, {summary.dbt_seconds:.1f}s)")
+        print(summary.table())
+        print(f"\noutputs: {summary.output_dir}")
+    return {"status": summary.status, "output_dir": str(summary.output_dir)}
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def _hydra_main(cfg: DictConfig) -> dict:
+    return run_simulation(cfg)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Configuration: the pydantic schema of the composed Hydra config, year parsing, fingerprint."""

@@ -1,0 +1,152 @@
+"""In-process dbt for one run.
+
+Why in-process and why one parse: starting dbt as a subprocess costs seconds per call, and
+parsing the project costs about a second. We parse once per run and hand the manifest to
+every later ``dbtRunner`` (the year reaches SQL only through ``--vars``, so a reused
+manifest stays correct). dbt-duckdb caches its DuckDB connection for the process; ``close``
+releases it at the end of the job so a launcher that reuses the process starts clean.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planalign.errors import StageError
+
+log = logging.getLogger(__name__)
+
+# dbt keeps process-global state: never run two invocations at once in one process.
+_DBT_LOCK = threading.Lock()
+
+
+@dataclass
+class DbtInvocation:
+    command: str
+    selector: str
+    seconds: float
+    success: bool
+    year: int | None = None
+    model_timings: dict[str, float] = field(default_factory=dict)
+
+
+class DbtRunner:
+    """Wraps ``dbt.cli.main.dbtRunner`` for one database and one target folder."""
+
+    def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1):
+        self.project_dir = Path(project_dir)
+        self.database = Path(database)
+        self.target_dir = Path(target_dir)
+        self.threads = threads
+        self.manifest: Any = None
+        self.invocations: list[DbtInvocation] = []
+        self.parse_seconds = 0.0
+
+    # ------------------------------------------------------------------ environment
+    def _env(self) -> None:
+        os.environ["PLANALIGN_DB"] = str(self.database)
+        os.environ["PLANALIGN_DBT_THREADS"] = str(self.threads)
+        os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+    def _base_args(self) -> list[str]:
+        return [
+            "--project-dir", str(self.project_dir),
+            "--profiles-dir", str(self.project_dir),
+            "--target-path", str(self.target_dir),
+            "--log-path", str(self.target_dir / "logs"),
+        ]
+
+    # ------------------------------------------------------------------ parse
+    def parse(self) -> None:
+        from dbt.cli.main import dbtRunner
+
+        self._env()
+        self.target_dir.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        with _DBT_LOCK:
+            result = dbtRunner().invoke(["--quiet", "parse", *self._base_args(), "--no-partial-parse"])
+        self.parse_seconds = time.perf_counter() - start
+        if not result.success:
+            raise StageError("INITIALIZATION", None, f"dbt parse failed: {result.exception}")
+        self.manifest = result.result
+        log.debug("dbt parse took %.2fs", self.parse_seconds)
+
+    # ------------------------------------------------------------------ run
+    def run(self, selector: str, variables: dict[str, Any], *, year: int | None = None,
+            command: str = "run", stage: str = "dbt") -> DbtInvocation:
+        from dbt.cli.main import dbtRunner
+
+        if self.manifest is None:
+            self.parse()
+        self._env()
+        args = [
+            "--quiet", command, *self._base_args(),
+            "--select", *selector.split(), "--vars", json.dumps(variables, default=str),
+        ]
+        start = time.perf_counter()
+        with _DBT_LOCK:
+            result = dbtRunner(manifest=self.manifest).invoke(args)
+        seconds = time.perf_counter() - start
+        timings: dict[str, float] = {}
+        failures: list[str] = []
+        for node_result in getattr(result.result, "results", None) or []:
+            name = getattr(node_result.node, "name", "?")
+            timings[name] = float(getattr(node_result, "execution_time", 0.0) or 0.0)
+            status = str(getattr(node_result, "status", "")).lower()
+            if status in ("error", "fail", "runtimeerr", "runstatus.error", "teststatus.fail"):
+                message = getattr(node_result, "message", "") or ""
+                failures.append(f"{name}: {message}".strip())
+        invocation = DbtInvocation(command, selector, seconds, bool(result.success) and not failures, year, timings)
+        self.invocations.append(invocation)
+        if not invocation.success:
+            detail = "; ".join(failures) or str(result.exception or "dbt reported failure")
+            raise StageError(stage, year, f"dbt {command} --select {selector} failed: {detail}")
+        return invocation
+
+    # ------------------------------------------------------------------ stats
+    @property
+    def invocation_count(self) -> int:
+        return len(self.invocations)
+
+    @property
+    def invocation_seconds(self) -> float:
+        return sum(i.seconds for i in self.invocations)
+
+    def model_timings(self) -> list[dict[str, Any]]:
+        rows = []
+        for inv in self.invocations:
+            for model, secs in inv.model_timings.items():
+                rows.append({"year": inv.year, "command": inv.command, "node": model, "seconds": secs})
+        return rows
+
+    # ------------------------------------------------------------------ cleanup
+    def close(self) -> None:
+        """Release dbt-duckdb's cached connection and dbt's process-global adapter state."""
+        try:
+            from dbt.adapters.factory import cleanup_connections, reset_adapters
+
+            cleanup_connections()
+            reset_adapters()
+        except Exception as exc:  # pragma: no cover - best effort at shutdown
+            log.debug("dbt cleanup: %s", exc)
+        try:
+            from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+            with DuckDBConnectionManager._LOCK:
+                env = DuckDBConnectionManager._ENV
+                if env is not None:
+                    env.close()
+                DuckDBConnectionManager.close_all_connections()
+        except Exception as exc:  # pragma: no cover
+            log.debug("dbt-duckdb environment cleanup: %s", exc)
+        self.manifest = None
+
+    def remove_target(self) -> None:
+        shutil.rmtree(self.target_dir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Event-generation engines (strategies; exactly one per run, chosen by ``engine=``)."""

@@ -1,0 +1,22 @@
+"""The contract every event engine honours.
+
+An engine produces, for year Y, the event relations (``int_ev_*``), ``int_new_hires`` and
+``int_term_dates`` with the schemas of the dbt models, then publishes through the shared
+``tag:publish`` models. Same relation names, same schemas, same draws, whatever the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from planalign.orchestration.stages import StageResult
+
+
+class EventGenerationExecutor(Protocol):
+    name: str
+
+    def generate_events(self, run: Any, year: int) -> StageResult:
+        """Build the year's event relations and publish fct_yearly_events for ``year``."""
+
+    def provenance(self) -> dict[str, Any]:
+        """What ran (recorded in run.json)."""

@@ -1,0 +1,1 @@
+"""The coordinator, the workflow builder and the year executor."""

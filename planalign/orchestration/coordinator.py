@@ -1,0 +1,297 @@
+"""Coordinator: the multi-year loop, hooks, provenance and summary. It only delegates."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psutil
+
+from planalign.config.fingerprint import config_fingerprint
+from planalign.config.schema import Settings
+from planalign.db import connect
+from planalign.dbt_bridge import DbtRunner
+from planalign.errors import ConfigError
+from planalign.orchestration.context import RunContext
+from planalign.orchestration.stages import Stage
+from planalign.params import ParameterResolver
+from planalign.paths import dbt_project_dir
+from planalign.reporting import provenance
+from planalign.reporting.plots import write_workforce_plots
+from planalign.reporting.summary import format_table, summary_frame, write_summary
+
+log = logging.getLogger(__name__)
+
+BYTES_PER_EMPLOYEE_YEAR = 2048  # measured order of magnitude for snapshot + events + intermediates
+BATCH_ROW_BYTES = 512
+MIN_BATCH, MAX_BATCH = 10_000, 2_000_000
+
+
+@dataclass
+class SimulationSummary:
+    run_id: str
+    status: str
+    engine: str
+    years: list[int]
+    summary: pl.DataFrame
+    output_dir: Path
+    database: Path
+    wall_seconds: float
+    peak_rss_mib: float
+    dbt_invocations: int
+    dbt_seconds: float
+    fingerprint: str | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> str:
+        return format_table(self.summary)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+class Coordinator:
+    """Runs ``years`` one after the other through the configured components."""
+
+    def __init__(self, *, settings: Settings, workflow: Any, state_manager: Any, cleanup: Any,
+                 hook_manager: Any, year_executor: Any, engine: Any):
+        self.settings = settings
+        self.workflow = workflow
+        self.state_manager = state_manager
+        self.cleanup = cleanup
+        self.hook_manager = hook_manager
+        self.year_executor = year_executor
+        self.engine = engine
+        self.resolver = ParameterResolver(settings)
+        self.run: RunContext | None = None
+        self._next_year = settings.start_year
+        self._compensation_updates: list[dict[str, Any]] = []
+        self._executions = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def _open(self) -> RunContext:
+        if self.run is not None:
+            return self.run
+        s = self.settings
+        output_dir = Path(s.paths.output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        database = Path(s.paths.database)
+        con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit)
+        dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
+                        threads=s.runtime.dbt_threads)
+        self.run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
+                              resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
+        self.run.batch_size = self.get_adaptive_batch_size()
+        return self.run
+
+    def close(self) -> None:
+        if self.run is None:
+            return
+        self.run.dbt.close()
+        try:
+            self.run.con.close()
+        finally:
+            self.run = None
+
+    def __enter__(self) -> Coordinator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the loop
+    def execute_multi_year_simulation(self, start_year: int | None = None,
+                                      end_year: int | None = None) -> SimulationSummary:
+        s = self.settings
+        start = s.start_year if start_year is None else start_year
+        end = s.end_year if end_year is None else end_year
+        if start < s.start_year or end > s.end_year or end < start:
+            raise ConfigError(f"invalid configuration:\n  years: {start}-{end} is not inside the configured "
+                              f"years {s.start_year}-{s.end_year}")
+        years = list(range(start, end + 1))
+        wall_start = time.perf_counter()
+        run = self._open()
+        hooks = self.hook_manager
+        current: dict[str, Any] = {"year": None, "stage": None}
+        try:
+            if self._executions == 0:
+                self.cleanup.before_run(run)
+            self._executions += 1
+            hooks.call("before_simulation", run=run, years=years)
+            for year in years:
+                current["year"] = year
+                self.cleanup.before_year(run, year)
+                self.state_manager.discard_from(run, year)
+                stages = self.workflow.stages_for_year(year, s.start_year, s.end_year)
+                self.year_executor.execute_year(run, year, stages, hooks=hooks, engine=self.engine,
+                                                workflow=self.workflow, last_year=end)
+                if year == s.start_year or run.fingerprint is None:
+                    self._fingerprint(run)
+                self.state_manager.record_checkpoint(run, year)
+                run.completed_years = sorted(set(run.completed_years) | {year})
+                self._next_year = year + 1
+            summary = self._finish(run, years, wall_start, status="completed")
+            hooks.call("after_simulation", run=run, summary=summary)
+            return summary
+        except BaseException as exc:
+            try:
+                hooks.call("on_error", run=run, year=current["year"], stage=getattr(exc, "stage", None), error=exc)
+            finally:
+                self._finish(run, years, wall_start, status="failed", error=exc)
+            raise
+
+    def _fingerprint(self, run: RunContext) -> None:
+        run.census_hash = run.census_info.get("content_sha256") if run.census_info else run.census_hash
+        run.fingerprint = config_fingerprint(self.settings, run.census_hash)
+        if self._executions == 1 and run.completed_years == []:
+            self.state_manager.begin_run(run)
+
+    # ------------------------------------------------------------------ outputs
+    def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
+                error: BaseException | None = None) -> SimulationSummary:
+        wall = time.perf_counter() - wall_start
+        outputs: dict[str, Any] = {"database": str(run.database)}
+        frame = pl.DataFrame()
+        try:
+            frame = summary_frame(run.con)
+        except Exception:  # the summary table may not exist when the first year failed
+            frame = pl.DataFrame()
+        if not frame.is_empty():
+            outputs.update(write_summary(frame, run.output_dir))
+            if status == "completed" and Stage.REPORTING in self.workflow.stages:
+                outputs["plots"] = write_workforce_plots(frame, run.output_dir)
+        record = self._provenance(run, years, wall, status, error, outputs)
+        provenance.write_run_json(run.output_dir / "run.json", record)
+        outputs["run_json"] = str(run.output_dir / "run.json")
+        try:
+            self.state_manager.end_run(run, status, None if error is None else str(error), record)
+        except Exception as exc:  # never hide the original error behind a bookkeeping failure
+            log.debug("state end_run failed: %s", exc)
+        return SimulationSummary(
+            run_id=run.run_id, status=status, engine=run.engine_name, years=years, summary=frame,
+            output_dir=run.output_dir, database=run.database, wall_seconds=wall,
+            peak_rss_mib=provenance.peak_rss_mib(), dbt_invocations=run.dbt.invocation_count,
+            dbt_seconds=run.dbt.invocation_seconds, fingerprint=run.fingerprint, outputs=outputs,
+        )
+
+    def _provenance(self, run: RunContext, years: list[int], wall: float, status: str,
+                    error: BaseException | None, outputs: dict[str, Any]) -> dict[str, Any]:
+        timings = run.dbt.model_timings()
+        top_models: dict[str, float] = {}
+        for row in timings:
+            top_models[row["node"]] = top_models.get(row["node"], 0.0) + row["seconds"]
+        validation = [
+            {k: r[k] for k in ("number", "name", "year", "violations", "severity")}
+            for reports in run.validation_reports.values() for r in reports if r["violations"]
+        ]
+        return {
+            "run_id": run.run_id,
+            "status": status,
+            "error": None if error is None else f"{type(error).__name__}: {error}",
+            "fingerprint": run.fingerprint,
+            "seed": self.settings.seed,
+            "seed_overrides": self.settings.simulation.random_seed_overrides,
+            "years": {"configured": [self.settings.start_year, self.settings.end_year], "executed": years,
+                      "completed": run.completed_years},
+            "engine": self.engine.provenance() if hasattr(self.engine, "provenance") else {"engine": run.engine_name},
+            "components": {
+                "workflow": self.workflow.describe() if hasattr(self.workflow, "describe") else type(self.workflow).__name__,
+                "state": type(self.state_manager).__name__,
+                "cleanup": type(self.cleanup).__name__,
+                "hooks": getattr(self.hook_manager, "names", []),
+                "year_executor": type(self.year_executor).__name__,
+            },
+            "versions": provenance.package_versions(),
+            "git_sha": provenance.git_sha(),
+            "machine": provenance.machine(),
+            "census": {**run.census_info, "content_sha256": run.census_hash or run.census_info.get("content_sha256")},
+            "started_at": run.started_at.isoformat(),
+            "wall_seconds": round(wall, 3),
+            "peak_rss_mib": provenance.peak_rss_mib(),
+            "stage_timings": run.stage_timings,
+            "dbt": {
+                "parse_seconds": round(run.dbt.parse_seconds, 3),
+                "invocations": run.dbt.invocation_count,
+                "invocation_seconds": round(run.dbt.invocation_seconds, 3),
+                "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,
+                "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])),
+            },
+            "compensation_updates": self._compensation_updates,
+            "validation_violations": validation,
+            "warnings": run.warnings,
+            "hook_failures": getattr(self.hook_manager, "failures", []),
+            "memory_samples": run.metrics.get("memory_samples", []),
+            "outputs": outputs,
+        }
+
+    # ------------------------------------------------------------------ memory
+    def get_memory_statistics(self) -> dict[str, float]:
+        proc = psutil.Process()
+        info = proc.memory_info()
+        vm = psutil.virtual_memory()
+        return {
+            "rss_mib": round(info.rss / 2**20, 1),
+            "vms_mib": round(info.vms / 2**20, 1),
+            "peak_rss_mib": provenance.peak_rss_mib(),
+            "available_mib": round(vm.available / 2**20, 1),
+            "total_mib": round(vm.total / 2**20, 1),
+            "system_used_percent": float(vm.percent),
+        }
+
+    def _expected_employees(self) -> int:
+        census = self.settings.census
+        base = census.size if census.source == "synthetic" else 50_000
+        growth = max(1.0, 1.0 + self.settings.simulation.target_growth_rate)
+        years = self.settings.end_year - self.settings.start_year + 1
+        return int(base * growth ** years)
+
+    def estimated_memory_mib(self) -> float:
+        years = self.settings.end_year - self.settings.start_year + 1
+        return round(self._expected_employees() * years * BYTES_PER_EMPLOYEE_YEAR / 2**20, 1)
+
+    def get_memory_recommendations(self) -> list[str]:
+        stats = self.get_memory_statistics()
+        need = self.estimated_memory_mib()
+        available = stats["available_mib"]
+        tips: list[str] = []
+        if need > 0.8 * available:
+            tips.append(f"estimated working set {need:,.0f} MiB exceeds 80% of available memory "
+                        f"({available:,.0f} MiB): set runtime.memory_limit (e.g. '{int(available * 0.6)}MB') "
+                        "so DuckDB spills to disk, and run fewer parallel jobs")
+        if self.settings.runtime.duckdb_threads > (psutil.cpu_count() or 1):
+            tips.append(f"runtime.duckdb_threads={self.settings.runtime.duckdb_threads} exceeds the "
+                        f"{psutil.cpu_count()} CPUs of this machine")
+        if stats["system_used_percent"] > 90:
+            tips.append(f"the system is already using {stats['system_used_percent']:.0f}% of its memory")
+        if not tips:
+            tips.append(f"memory is sufficient: estimated {need:,.0f} MiB of {available:,.0f} MiB available; "
+                        f"census batches of {self.get_adaptive_batch_size():,} rows")
+        return tips
+
+    def get_adaptive_batch_size(self) -> int:
+        """Rows per batch when writing the census: 10% of available memory at ~512 B/row, clamped."""
+        available = psutil.virtual_memory().available
+        return int(min(MAX_BATCH, max(MIN_BATCH, available * 0.10 // BATCH_ROW_BYTES)))
+
+    # ------------------------------------------------------------------ what-if
+    def update_compensation_parameters(self, cola_rate: float | None = None,
+                                       merit_budget: float | None = None) -> dict[str, Any]:
+        """Change COLA / merit budget for the years simulated after this call."""
+        values: dict[str, float] = {}
+        for key, value in (("cola_rate", cola_rate), ("merit_budget", merit_budget)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+                raise ConfigError(f"invalid configuration:\n  compensation.{key}: must be a rate in [0, 1] "
+                                  f"(got {value!r})")
+            values[key] = float(value)
+        if not values:
+            raise ConfigError("update_compensation_parameters: give cola_rate and/or merit_budget")
+        self.resolver.update_compensation(self._next_year, **values)
+        update = {"from_year": self._next_year, **values}
+        self._compensation_updates.append(update)
+        return update

@@ -1,0 +1,106 @@
+"""YearExecutor: runs one year's stages in order, fail-closed, with hooks around each."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from planalign.census.ingest import load_census
+from planalign.db import table_exists, write_table
+from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
+from planalign.orchestration.stages import Stage, StageResult
+from planalign.validation.invariants import check_year, errors
+
+log = logging.getLogger(__name__)
+
+
+class YearExecutor:
+    """Owns the stage implementations; the coordinator only asks it to run a year."""
+
+    def execute_year(self, run: Any, year: int, stages: list[Stage], *, hooks: Any, engine: Any,
+                     workflow: Any, last_year: int) -> float:
+        year_start = time.perf_counter()
+        hooks.call("before_year", run=run, year=year, stages=[s.value for s in stages])
+        for stage in stages:
+            hooks.call("before_stage", run=run, year=year, stage=stage.value)
+            start = time.perf_counter()
+            try:
+                result = self._dispatch(run, year, stage, engine=engine, workflow=workflow, last_year=last_year)
+            except (PlanalignError, UserError):
+                raise
+            except Exception as exc:
+                raise StageError(stage.value, year, f"{type(exc).__name__}: {exc}") from exc
+            seconds = time.perf_counter() - start
+            if not isinstance(result, StageResult) or not result.success:
+                message = result.message if isinstance(result, StageResult) else f"returned {result!r}"
+                raise StageError(stage.value, year, f"no explicit success ({message})")
+            run.stage_timings.append({"year": year, "stage": stage.value, "seconds": round(seconds, 4)})
+            hooks.call("after_stage", run=run, year=year, stage=stage.value, seconds=seconds, result=result)
+        seconds = time.perf_counter() - year_start
+        hooks.call("after_year", run=run, year=year, seconds=seconds)
+        return seconds
+
+    def _dispatch(self, run: Any, year: int, stage: Stage, *, engine: Any, workflow: Any,
+                  last_year: int) -> StageResult:
+        if stage is Stage.INITIALIZATION:
+            return self.initialization(run, year)
+        if stage is Stage.FOUNDATION:
+            return self.foundation(run, year)
+        if stage is Stage.EVENT_GENERATION:
+            return engine.generate_events(run, year)
+        if stage is Stage.STATE_ACCUMULATION:
+            return self.state_accumulation(run, year)
+        if stage is Stage.VALIDATION:
+            return self.validation(run, year, run_dbt_tests=workflow.run_dbt_tests(year, last_year))
+        if stage is Stage.REPORTING:
+            return self.reporting(run, year)
+        raise StageError(stage.value, year, "unknown stage")
+
+    # ------------------------------------------------------------------ stages
+    def initialization(self, run: Any, year: int) -> StageResult:
+        """Resolve this year's parameters; on the first year load the census and the baseline."""
+        resolved = run.resolver.resolve(year)
+        for name, frame in resolved.tables.items():
+            write_table(run.con, name, frame)
+        if year == run.settings.start_year:
+            if not table_exists(run.con, "census_clean") or not run.census_info:
+                run.census_info = load_census(run.con, run.settings, run.output_dir, run.batch_size)
+            run.dbt.run("tag:init", run.dbt_vars(year), year=year, stage="INITIALIZATION")
+        elif not table_exists(run.con, "fct_workforce_snapshot") or not run.con.execute(
+            "select count(*) from fct_workforce_snapshot where simulation_year = ?", [year - 1]
+        ).fetchall()[0][0]:
+            raise StageError("INITIALIZATION", year, f"no snapshot of {year - 1} in {run.database}: "
+                             f"simulate {run.settings.start_year}-{year - 1} first")
+        return StageResult.ok(f"parameters for {year}")
+
+    def foundation(self, run: Any, year: int) -> StageResult:
+        run.dbt.run("tag:foundation", run.dbt_vars(year), year=year, stage="FOUNDATION")
+        return StageResult.ok()
+
+    def state_accumulation(self, run: Any, year: int) -> StageResult:
+        run.dbt.run("tag:state", run.dbt_vars(year), year=year, stage="STATE_ACCUMULATION")
+        return StageResult.ok()
+
+    def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
+        reports = check_year(run.con, year, run.settings.start_year)
+        run.validation_reports[year] = reports
+        for report in reports:
+            if report["violations"] and report["severity"] == "warning":
+                run.warnings.append(f"{year}: invariant {report['number']} ({report['name']}): "
+                                    f"{report['violations']} rows (warning)")
+        failed = errors(reports)
+        if failed:
+            detail = "; ".join(f"#{r['number']} {r['name']}: {r['violations']} rows, e.g. {r['sample'][:2]}"
+                               for r in failed)
+            raise ValidationFailure("VALIDATION", year, detail)
+        if run_dbt_tests:
+            run.dbt.run("tag:init tag:foundation tag:events tag:publish tag:state", run.dbt_vars(year),
+                        year=year, command="test", stage="VALIDATION")
+        return StageResult.ok(f"{len(reports)} invariants passed")
+
+    def reporting(self, run: Any, year: int) -> StageResult:
+        rows = run.con.execute("select * from fct_year_summary where simulation_year = ?", [year]).fetchall()
+        if not rows:
+            return StageResult(False, f"no summary row for {year}")
+        return StageResult.ok()

@@ -1,0 +1,1 @@
+"""Run outputs: per-year summary (CSV + table), plots, run.json."""

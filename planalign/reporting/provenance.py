@@ -1,0 +1,55 @@
+"""run.json: what ran, on what, how long, with how much memory."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from planalign.paths import REPO_DIR
+
+PACKAGES = ("planalign", "duckdb", "dbt-core", "dbt-duckdb", "polars", "hydra-core", "omegaconf", "pydantic",
+            "pyarrow", "numpy")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def git_sha() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and sha else None
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set of this process (ru_maxrss is KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def machine() -> dict[str, Any]:
+    return {"platform": platform.platform(), "cpus": psutil.cpu_count(), "memory_gib":
+            round(psutil.virtual_memory().total / 2**30, 1)}
+
+
+def write_run_json(path: Path, record: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, default=str, sort_keys=False))
+    tmp.replace(path)

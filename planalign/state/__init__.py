@@ -1,0 +1,1 @@
+"""State backends (strategies): run record, per-year checkpoints, resume checks."""
