@@ -16,9 +16,15 @@ from planalign.paths import CONF_DIR
 
 log = logging.getLogger("planalign")
 
+# Hydra reports composition errors (an unknown group option, overriding a key that does not
+# exist) with exit code 1 before our task starts; those are user errors too, so they become 2.
+_task_started = False
+
 
 def run_simulation(cfg: DictConfig) -> dict:
     """Build, run, report. Returns a small status record (multirun jobs keep going on failure)."""
+    global _task_started
+    _task_started = True
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         coordinator = build_coordinator(cfg)
@@ -51,7 +57,12 @@ def _hydra_main(cfg: DictConfig) -> dict:
 
 def main() -> None:
     """Console-script entry point."""
-    _hydra_main()
+    try:
+        _hydra_main()
+    except SystemExit as exc:
+        if exc.code == 1 and not _task_started:
+            raise SystemExit(2) from None
+        raise
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""The command line as a user drives it: exit codes, messages, outputs, multirun."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import query, run_cli
+
+RUN = ["years=2025-2026", "workflow=quick", "hooks=quiet"]
+SMALL = ["census.size=200", *RUN]
+
+
+def test_cli_run_writes_outputs(tmp_path):
+    result = run_cli([*SMALL, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "run"
+    for name in ("planalign.duckdb", "run.json", "summary.csv", "summary.txt", ".hydra/config.yaml"):
+        assert (run_dir / name).exists(), name
+    record = json.loads((run_dir / "run.json").read_text())
+    for key in ("run_id", "fingerprint", "seed", "engine", "versions", "census", "stage_timings",
+                "peak_rss_mib", "dbt"):
+        assert key in record
+    assert record["status"] == "completed"
+    assert record["dbt"]["invocations"] >= 1
+    assert record["census"]["content_sha256"]
+    assert "2026" in result.stdout  # the per-year table is printed
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["+workforce.bogus_rate=0.1"], "workforce.bogus_rate"),
+        (["workforce.total_termination_rate=1.7"], "workforce.total_termination_rate"),
+        (["years=2030-2025"], "years"),
+        (["census.path=does_not_exist.csv"], "does_not_exist.csv"),
+        (["engine=turbo"], "engine"),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(tmp_path, args, needle):
+    base = RUN + ["census=file"] if any(a.startswith("census.path") for a in args) else SMALL
+    result = run_cli([*base, *args, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_key_without_plus_is_refused_by_hydra(tmp_path):
+    result = run_cli([*SMALL, "workforce.bogus_rate=0.1", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "workforce.bogus_rate" in result.stderr
+
+
+MALFORMED = {
+    "empty.csv": "",
+    "garbage.csv": bytes(range(256)) * 8,
+    "semicolon.csv": "employee_id;employee_birth_date;employee_hire_date;employee_gross_compensation\nE1;1980-01-01;2010-01-01;50000\n",
+    "missing_column.csv": "employee_id,employee_birth_date,employee_hire_date\nE1,1980-01-01,2010-01-01\n",
+    "misspelled.csv": "employee_id,employee_birth_date,employee_hire_date,employee_gross_compensaton\nE1,1980-01-01,2010-01-01,5\n",
+    "no_valid_rows.csv": "employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation\n,1980-01-01,2010-01-01,50000\nE2,notadate,2010-01-01,50000\n",
+    "census.xlsx": "not a spreadsheet",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_census_file_is_refused(tmp_path, name):
+    path = tmp_path / name
+    content = MALFORMED[name]
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = run_cli([*RUN, "census=file", f"census.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
+                     cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr
+    if name in ("missing_column.csv", "misspelled.csv"):
+        assert "employee_gross_compensation" in result.stderr
+
+
+def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
+    lines = ["employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation,employee_deferral_rate"]
+    for i in range(60):
+        lines.append(f"E{i:03d},1980-0{1 + i % 9}-15,2015-03-01,{50000 + 1000 * i},0.05")
+    lines += [
+        "E900,1980-01-01,2015-01-01,-5",
+        "E901,not-a-date,2015-01-01,60000",
+        "E902,1980-01-01,2015-01-01,sixty",
+        "E903,2016-01-01,2015-01-01,60000",
+        "E000,1980-01-01,2016-01-01,70000",
+        ",1980-01-01,2015-01-01,60000",
+        "EÜ4,1980-01-01,2015-01-01,60000",
+        "E905,1980-01-01,2030-01-01,60000",
+        "E906,1980-01-01,2015-01-01,60000,6",
+    ]
+    path = tmp_path / "census.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    result = run_cli([*RUN, "census=file", f"census.path={path}", f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    reasons = dict(query(run_dir / "planalign.duckdb", "select employee_id, reason from census_rejects"))
+    assert reasons["E900"] == "invalid_compensation"
+    assert reasons["E901"] == "invalid_birth_date"
+    assert reasons["E902"] == "invalid_compensation"
+    assert reasons["E903"] == "birth_after_hire"
+    assert reasons["E905"] == "hire_after_census_date"
+    assert any(r == "missing_id" for r in reasons.values())
+    assert any(r == "invalid_id" for r in reasons.values())
+    dropped = query(run_dir / "planalign.duckdb",
+                    "select count(*) from census_duplicates_audit where dedup_status = 'DROPPED'")[0][0]
+    assert dropped == 1
+    units = query(run_dir / "planalign.duckdb", "select deferral_rate_units from stg_census where employee_id = 'E906'")
+    assert units == [(6000,)]
+
+
+def test_multirun_two_jobs_each_with_its_own_database(tmp_path):
+    sweep = tmp_path / "sweep"
+    result = run_cli(["-m", "workforce.total_termination_rate=0.10,0.14", *SMALL, f"hydra.sweep.dir={sweep}"],
+                     cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr
+    dbs = sorted(sweep.glob("*/planalign.duckdb"))
+    assert len(dbs) == 2
+    terms = []
+    for db in dbs:
+        record = json.loads((db.parent / "run.json").read_text())
+        assert record["status"] == "completed"
+        terms.append(query(db, "select experienced_terminations from fct_year_summary where simulation_year = 2026")[0][0])
+    assert terms[0] < terms[1]
