@@ -35,6 +35,9 @@ class RunContext:
     validation_reports: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     batch_size: int = 250_000
+    pending_census: Any = None
+    resuming: bool = False
+    resumed_after: int | None = None
 
     @property
     def run_timestamp(self) -> str:

@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import psutil
 
+from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
 from planalign.db import connect
 from planalign.dbt_bridge import DbtRunner
 from planalign.errors import ConfigError
+from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.orchestration.context import RunContext
 from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
@@ -71,31 +74,51 @@ class Coordinator:
         self._next_year = settings.start_year
         self._compensation_updates: list[dict[str, Any]] = []
         self._executions = 0
+        self._lock: DatabaseLock | None = None
+        self._prepared: PreparedCensus | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def _open(self) -> RunContext:
         if self.run is not None:
             return self.run
         s = self.settings
+        # Read and clean the census before touching anything on disk: a census that fails as
+        # a whole stops here and leaves earlier results untouched.
+        if self._prepared is None:
+            self._prepared = prepare_census(s)
         output_dir = Path(s.paths.output_dir)
-        output_dir.mkdir(parents=True, exist_ok=True)
         database = Path(s.paths.database)
-        con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit)
+        lock = DatabaseLock(database)
+        lock.acquire()
+        try:
+            con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit)
+        except duckdb.IOException as exc:
+            lock.release()
+            raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
+        self._lock = lock
+        output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads)
-        self.run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
-                              resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
-        self.run.batch_size = self.get_adaptive_batch_size()
-        return self.run
+        run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
+                         resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
+        run.batch_size = self.get_adaptive_batch_size()
+        run.pending_census = self._prepared
+        run.census_info = dict(self._prepared.info)
+        run.census_hash = self._prepared.info["content_sha256"]
+        run.fingerprint = config_fingerprint(s, run.census_hash)
+        self.run = run
+        return run
 
     def close(self) -> None:
-        if self.run is None:
-            return
-        self.run.dbt.close()
-        try:
-            self.run.con.close()
-        finally:
-            self.run = None
+        if self.run is not None:
+            self.run.dbt.close()
+            try:
+                self.run.con.close()
+            finally:
+                self.run = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Coordinator:
         return self
@@ -112,14 +135,24 @@ class Coordinator:
         if start < s.start_year or end > s.end_year or end < start:
             raise ConfigError(f"invalid configuration:\n  years: {start}-{end} is not inside the configured "
                               f"years {s.start_year}-{s.end_year}")
-        years = list(range(start, end + 1))
         wall_start = time.perf_counter()
         run = self._open()
         hooks = self.hook_manager
         current: dict[str, Any] = {"year": None, "stage": None}
+        years = list(range(start, end + 1))
+        if self._executions == 0:
+            # Refusals here (resume checks, cleanup=none) leave earlier results untouched.
+            if s.resume:
+                run.resuming = True
+                last = self.state_manager.resume_point(run)
+                run.resumed_after = last
+                start = max(start, (s.start_year - 1 if last is None else last) + 1)
+                years = list(range(start, end + 1))
+                run.completed_years = list(range(s.start_year, start))
+                self._next_year = start
+            self.cleanup.before_run(run)
+            self.state_manager.begin_run(run)
         try:
-            if self._executions == 0:
-                self.cleanup.before_run(run)
             self._executions += 1
             hooks.call("before_simulation", run=run, years=years)
             for year in years:
@@ -129,8 +162,6 @@ class Coordinator:
                 stages = self.workflow.stages_for_year(year, s.start_year, s.end_year)
                 self.year_executor.execute_year(run, year, stages, hooks=hooks, engine=self.engine,
                                                 workflow=self.workflow, last_year=end)
-                if year == s.start_year or run.fingerprint is None:
-                    self._fingerprint(run)
                 self.state_manager.record_checkpoint(run, year)
                 run.completed_years = sorted(set(run.completed_years) | {year})
                 self._next_year = year + 1
@@ -144,12 +175,6 @@ class Coordinator:
                 self._finish(run, years, wall_start, status="failed", error=exc)
             raise
 
-    def _fingerprint(self, run: RunContext) -> None:
-        run.census_hash = run.census_info.get("content_sha256") if run.census_info else run.census_hash
-        run.fingerprint = config_fingerprint(self.settings, run.census_hash)
-        if self._executions == 1 and run.completed_years == []:
-            self.state_manager.begin_run(run)
-
     # ------------------------------------------------------------------ outputs
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
                 error: BaseException | None = None) -> SimulationSummary:
@@ -160,6 +185,10 @@ class Coordinator:
             frame = summary_frame(run.con)
         except Exception:  # the summary table may not exist when the first year failed
             frame = pl.DataFrame()
+        if status == "completed":
+            dropped = self.cleanup.after_run(run) if hasattr(self.cleanup, "after_run") else []
+            if dropped:
+                outputs["dropped_intermediate_tables"] = len(dropped)
         if not frame.is_empty():
             outputs.update(write_summary(frame, run.output_dir))
             if status == "completed" and Stage.REPORTING in self.workflow.stages:
@@ -197,6 +226,7 @@ class Coordinator:
             "seed_overrides": self.settings.simulation.random_seed_overrides,
             "years": {"configured": [self.settings.start_year, self.settings.end_year], "executed": years,
                       "completed": run.completed_years},
+            "resumed_after_year": run.resumed_after if run.resuming else None,
             "engine": self.engine.provenance() if hasattr(self.engine, "provenance") else {"engine": run.engine_name},
             "components": {
                 "workflow": self.workflow.describe() if hasattr(self.workflow, "describe") else type(self.workflow).__name__,

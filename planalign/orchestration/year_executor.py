@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from planalign.census.ingest import load_census
+from planalign.census.ingest import write_census
 from planalign.db import table_exists, write_table
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
 from planalign.orchestration.stages import Stage, StageResult
@@ -64,8 +64,11 @@ class YearExecutor:
         for name, frame in resolved.tables.items():
             write_table(run.con, name, frame)
         if year == run.settings.start_year:
-            if not table_exists(run.con, "census_clean") or not run.census_info:
-                run.census_info = load_census(run.con, run.settings, run.output_dir, run.batch_size)
+            if run.pending_census is not None:
+                write_census(run.con, run.pending_census, run.output_dir, run.batch_size)
+                run.pending_census = None
+            elif not table_exists(run.con, "census_clean"):
+                raise StageError("INITIALIZATION", year, "no census loaded")
             run.dbt.run("tag:init", run.dbt_vars(year), year=year, stage="INITIALIZATION")
         elif not table_exists(run.con, "fct_workforce_snapshot") or not run.con.execute(
             "select count(*) from fct_workforce_snapshot where simulation_year = ?", [year - 1]

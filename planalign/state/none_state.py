@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from planalign.errors import ResumeError
+
 
 class NoStateManager:
     def __init__(self, name: str = "none"):
@@ -20,6 +22,9 @@ class NoStateManager:
 
     def checkpoints(self, run: Any) -> list[dict[str, Any]]:
         return []
+
+    def resume_point(self, run: Any) -> int | None:
+        raise ResumeError("resume=true needs checkpoints, but state=none keeps none; use state=duckdb or state=parquet")
 
     def end_run(self, run: Any, status: str, error: str | None = None, provenance: dict | None = None) -> None:
         return None

@@ -1,0 +1,67 @@
+"""One writer per database; cleanup=none only where it cannot mix runs; dropping intermediates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from planalign.errors import ConfigError
+from planalign.locking import DatabaseLock, DatabaseLocked
+from planalign.paths import REPO_DIR
+from tests.conftest import query, run_cli, run_simulation
+
+SMALL = ["census.size=200", "years=2025-2026", "workflow=quick"]
+
+
+def test_lock_name_is_stable_across_processes(tmp_path):
+    db = tmp_path / "x.duckdb"
+    code = f"from planalign.locking import DatabaseLock; print(DatabaseLock(r'{db}').path)"
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO_DIR), "PYTHONHASHSEED": str(i)}).stdout
+            for i in range(3)}
+    assert outs == {f"{db}.lock\n"}
+
+
+def test_second_writer_is_refused_naming_file_and_process(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with DatabaseLock(run_dir / "planalign.duckdb"):
+        result = run_cli([*SMALL, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "planalign.duckdb" in result.stderr and f"pid {os.getpid()}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_lock_is_released_after_a_run(tmp_path):
+    summary, db = run_simulation(tmp_path / "a", SMALL)
+    lock = DatabaseLock(db)
+    lock.acquire()
+    lock.release()
+    with DatabaseLock(db), pytest.raises(DatabaseLocked, match=str(db)):
+        DatabaseLock(db).acquire()
+
+
+def test_cleanup_none_refused_on_a_database_with_years(tmp_path):
+    db = tmp_path / "shared.duckdb"
+    run_simulation(tmp_path / "a", [*SMALL, f"paths.database={db}"])
+    before = query(db, "select count(*) from fct_yearly_events")[0][0]
+    with pytest.raises(ConfigError, match="cleanup=none.*mix"):
+        run_simulation(tmp_path / "b", [*SMALL, "cleanup=none", f"paths.database={db}"])
+    assert query(db, "select count(*) from fct_yearly_events")[0][0] == before
+
+
+def test_cleanup_none_allowed_on_a_fresh_database(tmp_path):
+    summary, db = run_simulation(tmp_path / "fresh", [*SMALL, "cleanup=none"])
+    assert summary.status == "completed"
+
+
+def test_drop_intermediate_shrinks_the_database(tmp_path):
+    _, kept = run_simulation(tmp_path / "keep", SMALL)
+    _, dropped = run_simulation(tmp_path / "drop", [*SMALL, "cleanup.drop_intermediate=true"])
+    tables = {r[0] for r in query(dropped, "select table_name from information_schema.tables")}
+    assert not {t for t in tables if t.startswith("int_ev")}
+    assert {"fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary", "census_clean"} <= tables
+    assert len(tables) < len({r[0] for r in query(kept, "select table_name from information_schema.tables")})
