@@ -397,6 +397,7 @@ class Settings(Strict):
 
     years: YearRange
     seed: int
+    resume: bool = False
     census: CensusConfig
     simulation: SimulationConfig
     workforce: WorkforceConfig
