@@ -2,6 +2,10 @@
 
 __version__ = "0.1.0"
 
+from planalign.resolvers import register as _register_resolvers  # noqa: E402
+
+_register_resolvers()
+
 
 def build_coordinator(cfg):  # noqa: ANN001 - thin re-export, avoids importing hydra at package import
     """Build the coordinator from a composed Hydra config (see ``planalign.build``)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import traceback
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -21,11 +24,20 @@ log = logging.getLogger("planalign")
 _task_started = False
 
 
+def _write_job_status(status: str, error: str | None = None, output_dir: str | None = None) -> None:
+    """In a sweep, every job leaves job.json so the sweep summary can list failures."""
+    if not output_dir:
+        return
+    path = Path(output_dir) / "job.json"
+    path.write_text(json.dumps({"status": status, "error": error}, indent=2))
+
+
 def run_simulation(cfg: DictConfig) -> dict:
-    """Build, run, report. Returns a small status record (multirun jobs keep going on failure)."""
+    """Build, run, report. In a sweep a failed job is recorded and the other jobs go on."""
     global _task_started
     _task_started = True
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    job_dir = HydraConfig.get().runtime.output_dir if HydraConfig.initialized() else None
     try:
         coordinator = build_coordinator(cfg)
         with coordinator:
@@ -33,13 +45,23 @@ def run_simulation(cfg: DictConfig) -> dict:
     except UserError as exc:
         print(f"planalign: error: {exc}", file=sys.stderr)
         if multirun:
+            _write_job_status("failed", str(exc), job_dir)
             return {"status": "failed", "error": str(exc)}
         sys.exit(exc.exit_code)
     except PlanalignError as exc:
         print(f"planalign: run failed: {exc}", file=sys.stderr)
         if multirun:
+            _write_job_status("failed", str(exc), job_dir)
             return {"status": "failed", "error": str(exc)}
         sys.exit(1)
+    except Exception as exc:
+        if not multirun:
+            raise
+        log.error("job failed with an unexpected error:\n%s", traceback.format_exc())
+        _write_job_status("failed", f"{type(exc).__name__}: {exc}", job_dir)
+        return {"status": "failed", "error": str(exc)}
+    if multirun:
+        _write_job_status(summary.status, None, job_dir)
     if coordinator.settings.runtime.print_summary:
         print()
         print(f"planalign run {summary.run_id}: {len(summary.years)} years on engine={summary.engine} "
@@ -57,12 +79,18 @@ def _hydra_main(cfg: DictConfig) -> dict:
 
 def main() -> None:
     """Console-script entry point."""
+    from planalign.sweeps.callback import LAST_SWEEP
+
     try:
         _hydra_main()
     except SystemExit as exc:
         if exc.code == 1 and not _task_started:
             raise SystemExit(2) from None
         raise
+    if LAST_SWEEP["failed"]:
+        print(f"planalign: {LAST_SWEEP['failed']} of {LAST_SWEEP['jobs']} sweep jobs failed (see sweep_summary.txt)",
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

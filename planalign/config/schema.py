@@ -384,6 +384,7 @@ class RuntimeConfig(Strict):
     progress: bool = True
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    job_memory_mib: Annotated[int, Field(ge=64)] = 1024   # sweep budgeting: memory one job needs
 
 
 class PathsConfig(Strict):

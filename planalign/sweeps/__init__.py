@@ -1,0 +1,1 @@
+"""Sweeps: the cross-scenario summary callback, seed-ensemble bands, parallel budgeting."""
