@@ -385,6 +385,7 @@ class RuntimeConfig(Strict):
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     job_memory_mib: Annotated[int, Field(ge=64)] = 1024   # sweep budgeting: memory one job needs
+    manifest_cache: bool = True   # reuse the parsed dbt manifest of an unchanged project across runs
 
 
 class PathsConfig(Strict):

@@ -40,8 +40,11 @@ class DbtInvocation:
 class DbtRunner:
     """Wraps ``dbt.cli.main.dbtRunner`` for one database and one target folder."""
 
-    def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1):
+    def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1,
+                 use_manifest_cache: bool = True):
         self.project_dir = Path(project_dir)
+        self.use_manifest_cache = use_manifest_cache
+        self.manifest_source = "none"
         self.database = Path(database)
         self.target_dir = Path(target_dir)
         self.threads = threads
@@ -67,15 +70,28 @@ class DbtRunner:
     def parse(self) -> None:
         from dbt.cli.main import dbtRunner
 
+        from planalign.dbt_bridge import manifest_cache
+
         self._env()
         self.target_dir.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
+        key = manifest_cache.project_key(self.project_dir, self.database) if self.use_manifest_cache else None
+        if key:
+            cached = manifest_cache.load(key)
+            if cached is not None:
+                self.manifest = cached
+                self.manifest_source = "cache"
+                self.parse_seconds = time.perf_counter() - start
+                return
         with _DBT_LOCK:
             result = dbtRunner().invoke(["--quiet", "parse", *self._base_args(), "--no-partial-parse"])
         self.parse_seconds = time.perf_counter() - start
         if not result.success:
             raise StageError("INITIALIZATION", None, f"dbt parse failed: {result.exception}")
         self.manifest = result.result
+        self.manifest_source = "parse"
+        if key:
+            manifest_cache.store(key, self.manifest)
         log.debug("dbt parse took %.2fs", self.parse_seconds)
 
     # ------------------------------------------------------------------ run

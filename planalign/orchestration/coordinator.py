@@ -25,6 +25,7 @@ from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
 from planalign.reporting.plots import write_workforce_plots
+from planalign.reporting.timings import write_timings
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class Coordinator:
         self._lock = lock
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
-                        threads=s.runtime.dbt_threads)
+                        threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache)
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
         run.batch_size = self.get_adaptive_batch_size()
@@ -194,6 +195,10 @@ class Coordinator:
             if status == "completed" and Stage.REPORTING in self.workflow.stages:
                 outputs["plots"] = write_workforce_plots(frame, run.output_dir)
         record = self._provenance(run, years, wall, status, error, outputs)
+        try:
+            write_timings(run, record)
+        except Exception as exc:  # profiling data must never fail a run
+            log.debug("timings table not written: %s", exc)
         provenance.write_run_json(run.output_dir / "run.json", record)
         outputs["run_json"] = str(run.output_dir / "run.json")
         try:
@@ -245,6 +250,7 @@ class Coordinator:
             "stage_timings": run.stage_timings,
             "dbt": {
                 "parse_seconds": round(run.dbt.parse_seconds, 3),
+                "manifest": run.dbt.manifest_source,
                 "invocations": run.dbt.invocation_count,
                 "invocation_seconds": round(run.dbt.invocation_seconds, 3),
                 "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,
