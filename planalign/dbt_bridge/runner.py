@@ -103,7 +103,8 @@ class DbtRunner:
             self.parse()
         self._env()
         args = [
-            "--quiet", command, *self._base_args(),
+            "--quiet", "--no-write-json", "--no-version-check",
+            "--no-send-anonymous-usage-stats", command, *self._base_args(),
             "--select", *selector.split(), "--vars", json.dumps(variables, default=str),
         ]
         start = time.perf_counter()

@@ -1,0 +1,142 @@
+"""Polars twins of the dbt macros (dbt/macros/*.sql) and the one event schema.
+
+Every helper mirrors one macro operation for operation, so the two engines compute the same
+IEEE values (domain.md §4.5): no division by scalar constants, ``round_cents`` as
+``floor(x * 100 + 0.5)``, dates as integer day counts, draws through the shared integer mixer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from planalign.random.polars_exprs import draw_hash_expr, uniform_expr
+
+# The event relation schema, column for column as the ``event_columns`` macro casts it.
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "employee_id": pl.String(),
+    "employee_ssn": pl.String(),
+    "event_type": pl.String(),
+    "event_category": pl.String(),
+    "simulation_year": pl.Int32(),
+    "effective_date": pl.Date(),
+    "event_details": pl.String(),
+    "compensation_amount": pl.Float64(),
+    "previous_compensation": pl.Float64(),
+    "employee_deferral_rate": pl.Float64(),
+    "prev_employee_deferral_rate": pl.Float64(),
+    "employee_age": pl.Int32(),
+    "employee_tenure": pl.Decimal(12, 2),
+    "level_id": pl.Int32(),
+    "age_band": pl.String(),
+    "tenure_band": pl.String(),
+    "event_probability": pl.Float64(),
+}
+
+_REQUIRED_EVENT_COLUMNS = ("employee_id", "employee_ssn", "event_type", "event_category", "effective_date",
+                           "event_details")
+
+
+def event_columns(frame: pl.LazyFrame, year: int, **columns: pl.Expr | str | float | int | None) -> pl.LazyFrame:
+    """Select the event schema from ``frame`` (the ``event_columns`` macro).
+
+    Values: an expression, a column name given as ``pl.col``, or a Python literal. Columns not
+    given are NULL of their type, like the macro's ``'NULL'`` defaults.
+    """
+    missing = [c for c in _REQUIRED_EVENT_COLUMNS if c not in columns]
+    unknown = sorted(set(columns) - set(EVENT_SCHEMA) - {"simulation_year"})
+    if missing or unknown:
+        raise ValueError(f"event_columns: missing {missing}, unknown {unknown}")
+    exprs = []
+    for name, dtype in EVENT_SCHEMA.items():
+        if name == "simulation_year":
+            value: pl.Expr = pl.lit(year)
+        else:
+            given = columns.get(name)
+            value = given if isinstance(given, pl.Expr) else pl.lit(given)
+        exprs.append(value.cast(dtype).alias(name))
+    return frame.select(exprs)
+
+
+# ----------------------------------------------------------------------------- draws
+
+
+def draw_hash(year_constant: int, ka: str = "ka", kb: str = "kb") -> pl.Expr:
+    """``pa_draw_hash(cY, ka, kb)``."""
+    return draw_hash_expr(int(year_constant), pl.col(ka), pl.col(kb))
+
+
+def draw_u(year_constant: int, ka: str = "ka", kb: str = "kb") -> pl.Expr:
+    """``draw_u``: h * 2^-32 as DOUBLE."""
+    return uniform_expr(draw_hash(year_constant, ka, kb))
+
+
+def draw_r(year_constant: int, n: pl.Expr | int, ka: str = "ka", kb: str = "kb") -> pl.Expr:
+    """``draw_r``: (h mod n::UBIGINT)::BIGINT. ``n`` must be >= 1 (a negative n fails the cast, as in SQL)."""
+    modulus = n if isinstance(n, pl.Expr) else pl.lit(n)
+    return (draw_hash(year_constant, ka, kb) % modulus.cast(pl.UInt64)).cast(pl.Int64)
+
+
+# ----------------------------------------------------------------------------- money
+
+
+def round_cents(x: pl.Expr) -> pl.Expr:
+    """``CAST(floor(x * 100.0 + 0.5) AS BIGINT)``."""
+    return (x * 100.0 + 0.5).floor().cast(pl.Int64)
+
+
+def round_money(x: pl.Expr) -> pl.Expr:
+    """``round_cents(x) * 0.01`` (BIGINT times DOUBLE)."""
+    return round_cents(x) * 0.01
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def day_number(d: pl.Expr) -> pl.Expr:
+    """Days since 1970-01-01 as Int64."""
+    return d.cast(pl.Int32).cast(pl.Int64)
+
+
+def add_days(d: pl.Expr | date, days: pl.Expr | int) -> pl.Expr:
+    """``date + cast(days as integer)``."""
+    base = pl.lit(d, dtype=pl.Date) if isinstance(d, date) else d
+    offset = days if isinstance(days, pl.Expr) else pl.lit(days)
+    return (day_number(base) + offset.cast(pl.Int32)).cast(pl.Int32).cast(pl.Date)
+
+
+def date_diff_days(start: pl.Expr | date, end: pl.Expr | date) -> pl.Expr:
+    """``date_diff('day', start, end)`` as BIGINT."""
+    a = pl.lit(start, dtype=pl.Date) if isinstance(start, date) else start
+    b = pl.lit(end, dtype=pl.Date) if isinstance(end, date) else end
+    return day_number(b) - day_number(a)
+
+
+def tenure_at(d: pl.Expr | date, hire_date: pl.Expr) -> pl.Expr:
+    """``tenure_at``: (4 * days(d - hire)) // 1461, 0 before the hire date (operands non-negative)."""
+    at = pl.lit(d, dtype=pl.Date) if isinstance(d, date) else d
+    return (
+        pl.when(at >= hire_date)
+        .then((4 * date_diff_days(hire_date, at)) // 1461)
+        .otherwise(pl.lit(0, dtype=pl.Int64))
+    )
+
+
+# ----------------------------------------------------------------------------- lookups
+
+
+def first_where_greater(x: pl.Expr, thresholds: list[tuple[int, int]]) -> pl.Expr:
+    """``(select min(value) from t where t.cum_bp > x)`` for a small parameter table.
+
+    ``thresholds`` are (value, cum_bp) pairs; the chain tests them in ascending ``value`` order,
+    so the first match is the minimum value, whatever the shape of the cumulative column.
+    NULL when no row matches (SQL ``min`` of nothing).
+    """
+    pairs = sorted(thresholds)
+    if not pairs:
+        return pl.lit(None, dtype=pl.Int32)
+    chain = pl.when(pl.lit(pairs[0][1], dtype=pl.Int64) > x).then(pl.lit(pairs[0][0], dtype=pl.Int32))
+    for value, cum in pairs[1:]:
+        chain = chain.when(pl.lit(cum, dtype=pl.Int64) > x).then(pl.lit(value, dtype=pl.Int32))
+    return chain.otherwise(pl.lit(None, dtype=pl.Int32))

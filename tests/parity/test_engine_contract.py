@@ -1,0 +1,60 @@
+"""Engine contract beyond parity: no silent fallback, and unregistered event models still run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from planalign.errors import StageError
+from planalign.paths import dbt_project_dir
+from tests.conftest import run_simulation
+
+SMALL = ["census.size=200", "years=2025", "workflow=quick"]
+
+
+def test_failing_polars_step_fails_the_stage(tmp_path, monkeypatch):
+    import planalign.engines.polars_engine.steps.promotion as promotion_step
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(promotion_step, "promotion", broken)
+    with pytest.raises(StageError, match="polars step promotion: RuntimeError: boom") as info:
+        run_simulation(tmp_path, [*SMALL, "engine=polars"])
+    assert info.value.stage == "EVENT_GENERATION" and info.value.year == 2025
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["status"] == "failed"
+    # nothing was rerun on dbt: no SQL batch and no publication in the failed year
+    assert [t for t in record["engine"]["step_timings"] if t["engine"] == "sql"] == []
+    with duckdb.connect(str(tmp_path / "planalign.duckdb"), read_only=True) as con:
+        published = con.execute("select count(*) from information_schema.tables "
+                                "where table_name = 'fct_yearly_events'").fetchall()[0][0]
+    assert published == 0
+
+
+PROBE = """-- test-only: a tag:events model no step registers (like a new plan event model)
+select h.employee_id, h.level_id, t.termination_date
+from {{ ref('int_new_hires') }} h
+left join {{ ref('int_term_dates') }} t using (employee_id)
+"""
+
+
+def test_unregistered_event_models_run_on_dbt(tmp_path):
+    project = tmp_path / "dbt"
+    shutil.copytree(dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (project / "models" / "intermediate" / "events" / "int_ev_probe.sql").write_text(PROBE)
+    summary, db = run_simulation(tmp_path / "out", [*SMALL, "engine=polars", f"paths.dbt_project_dir={project}"])
+    assert summary.status == "completed"
+    with duckdb.connect(str(db), read_only=True) as con:
+        probe = con.execute("select count(*), count(termination_date) from int_ev_probe").fetchall()[0]
+        hires = con.execute("select count(*) from int_new_hires").fetchall()[0][0]
+        nh_terms = con.execute("select count(*) from int_ev_nh_termination").fetchall()[0][0]
+    assert probe == (hires, nh_terms)
+    engine = json.loads((tmp_path / "out" / "run.json").read_text())["engine"]
+    assert "int_ev_probe" in engine["unregistered_sql_models"]
+    assert set(engine["event_steps"].values()) == {"polars"}
+    closing = [t for t in engine["step_timings"] if t["engine"] == "sql"]
+    assert len(closing) == 1 and "int_ev_probe" in closing[0]["select"] and "tag:publish" in closing[0]["select"]

@@ -1,0 +1,93 @@
+"""The event-step registry, the hybrid split and the batching of SQL steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from planalign.engines.hybrid import HybridEventEngine, resolve_split
+from planalign.engines.polars_engine import PolarsEventEngine
+from planalign.engines.polars_engine.runner import plan_batches
+from planalign.engines.registry import EVENT_STEPS, EventStep, order_problems, step_names
+from planalign.errors import ConfigError
+from planalign.paths import DBT_PROJECT_DIR
+from tests.conftest import compose_config
+
+WORKFORCE = ["termination", "hires", "nh_termination", "term_dates", "promotion", "raise"]
+
+
+def test_registry_lists_the_workforce_steps_in_order():
+    assert step_names()[: len(WORKFORCE)] == WORKFORCE
+    models = [m for s in EVENT_STEPS for m in s.models]
+    assert len(models) == len(set(models))
+    for step in EVENT_STEPS:
+        for model in step.models:
+            assert list(DBT_PROJECT_DIR.glob(f"models/**/{model}.sql")), f"{step.name}: no dbt model {model}"
+        if step.has_polars:
+            assert callable(step.polars_function())
+
+
+def test_default_split_is_workforce_polars():
+    assert resolve_split(None, None) == dict.fromkeys(WORKFORCE, "polars")
+    assert resolve_split({"workforce": "sql"}, {"raise": "polars"})["raise"] == "polars"
+    assert resolve_split({"workforce": "sql"}, {"raise": None})["raise"] == "sql"
+
+
+@pytest.mark.parametrize(("groups", "split", "key"), [
+    (None, {"promotions": "sql"}, "engine.split.promotions"),
+    (None, {"promotion": "spark"}, "engine.split.promotion"),
+    ({"benefits": "sql"}, None, "engine.groups.benefits"),
+    ({"workforce": "duckdb"}, None, "engine.groups.workforce"),
+])
+def test_bad_split_names_the_key(groups, split, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        resolve_split(groups, split)
+
+
+def test_polars_for_a_step_without_polars_is_refused():
+    steps = (*EVENT_STEPS, EventStep("eligibility", "plan", ("int_ev_eligibility",)))
+    assert resolve_split(None, None, steps)["eligibility"] == "sql"
+    with pytest.raises(ConfigError, match=r"engine\.split\.eligibility.*no Polars implementation"):
+        resolve_split(None, {"eligibility": "polars"}, steps)
+    with pytest.raises(ConfigError, match=r"engine\.groups\.plan"):
+        resolve_split({"plan": "polars"}, None, steps)
+
+
+def test_consecutive_sql_steps_share_a_batch():
+    split = {"termination": "sql", "hires": "sql", "nh_termination": "polars", "term_dates": "polars",
+             "promotion": "sql", "raise": "sql"}
+    batches = plan_batches(split)
+    assert [(b.engine, [s.name for s in b.steps]) for b in batches] == [
+        ("sql", ["termination", "hires"]), ("polars", ["nh_termination"]), ("polars", ["term_dates"]),
+        ("sql", ["promotion", "raise"]),
+    ]
+    assert batches[0].models == ["int_ev_termination", "int_new_hires", "int_ev_hire"]
+
+
+def test_order_check_against_the_dbt_graph():
+    graph = {
+        "int_ev_termination": set(), "int_new_hires": set(), "int_ev_hire": {"int_new_hires"},
+        "int_ev_nh_termination": {"int_new_hires"}, "int_term_dates": {"int_ev_termination", "int_ev_nh_termination"},
+        "int_ev_promotion": {"int_term_dates"}, "int_ev_raise": {"int_term_dates", "int_ev_promotion"},
+    }
+    assert order_problems(graph) == []
+    bad = {**graph, "int_ev_promotion": {"int_ev_raise"}, "int_ev_termination": {"int_plan_thing"}}
+    problems = order_problems(bad)
+    assert any("int_ev_promotion" in p and "later step raise" in p for p in problems)
+    assert any("int_plan_thing" in p and "no registered step" in p for p in problems)
+
+
+def test_engines_build_from_config(tmp_path):
+    from planalign.build import _make
+
+    cfg = compose_config([f"paths.output_dir={tmp_path}", "engine=hybrid", "engine.split.promotion=sql"])
+    engine = _make(cfg, "engine", cfg.engine)
+    assert isinstance(engine, HybridEventEngine)
+    assert engine.provenance()["event_steps"]["promotion"] == "sql"
+    assert engine.provenance()["event_steps"]["raise"] == "polars"
+    cfg = compose_config([f"paths.output_dir={tmp_path}", "engine=hybrid", "engine.split.raise=gpu"])
+    with pytest.raises(ConfigError, match=r"engine\.split\.raise"):
+        _make(cfg, "engine", cfg.engine)
+    cfg = compose_config([f"paths.output_dir={tmp_path}", "engine=polars"])
+    engine = _make(cfg, "engine", cfg.engine)
+    assert isinstance(engine, PolarsEventEngine) and engine.name == "polars"
+    assert set(engine.provenance()["event_steps"].values()) == {"polars"}
