@@ -125,3 +125,11 @@ def test_multirun_two_jobs_each_with_its_own_database(tmp_path):
         assert record["status"] == "completed"
         terms.append(query(db, "select experienced_terminations from fct_year_summary where simulation_year = 2026")[0][0])
     assert terms[0] < terms[1]
+
+
+def test_polars_threads_setting_is_applied(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli([*SMALL, "engine=polars", "runtime.polars_threads=1", f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["engine"]["polars"]["threads"] == 1
