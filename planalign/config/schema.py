@@ -213,6 +213,22 @@ class NewHireConfig(Strict):
 
 # ----------------------------------------------------------------------------- plan
 
+AGE_SEGMENTS = ("young", "mid_career", "mature", "senior")
+INCOME_SEGMENTS = ("low_income", "moderate", "high", "executive")
+LEVEL_SEGMENTS = ("individual", "senior", "manager", "executive")
+TENURE_SEGMENTS = ("new_employee", "established", "veteran")
+DeferralRate = Annotated[float, Field(ge=0.0, le=0.75)]
+MatchRate = Annotated[float, Field(ge=0.0, le=10.0)]
+
+
+def _income_keys(value: dict, what: str) -> dict:
+    """Income segments; the reference's voluntary block spells the first one ``low``."""
+    keys = dict(value)
+    if "low" in keys and "low_income" not in keys:
+        keys["low_income"] = keys.pop("low")
+    _check_keys(keys, INCOME_SEGMENTS, what)
+    return value
+
 
 class PlanEligibility(Strict):
     minimum_age: Annotated[int, Field(ge=0, le=100)] = 21
@@ -225,20 +241,36 @@ class OptOutRates(Strict):
     age_mult: dict[str, NonNegative]
     income_mult: dict[str, NonNegative]
 
+    @field_validator("age_mult")
+    @classmethod
+    def _ages(cls, value: dict) -> dict:
+        return _check_keys(value, AGE_SEGMENTS, "age segment")
+
+    @field_validator("income_mult")
+    @classmethod
+    def _incomes(cls, value: dict) -> dict:
+        return _income_keys(value, "income segment")
+
 
 class AutoEnrollment(Strict):
     enabled: bool = True
     scope: Literal["new_hires_only", "all_eligible_employees"] = "new_hires_only"
     hire_date_cutoff: date | None = date(2020, 1, 1)
     window_days: Annotated[int, Field(ge=0, le=366)] = 45
-    default_deferral_rate: Annotated[float, Field(ge=0.0, le=0.75)] = 0.02
+    default_deferral_rate: Annotated[float, Field(gt=0.0, le=0.75)] = 0.02
     opt_out_grace_period: Annotated[int, Field(ge=0, le=366)] = 30
     opt_out_rates: OptOutRates
 
 
 class TimingWindow(Strict):
-    min_days: Annotated[int, Field(ge=0)] = 7
-    max_days: Annotated[int, Field(ge=1)] = 35
+    min_days: Annotated[int, Field(ge=0, le=366)] = 7
+    max_days: Annotated[int, Field(ge=0, le=366)] = 35
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimingWindow:
+        if self.max_days < self.min_days:
+            raise ValueError(f"max_days {self.max_days} is below min_days {self.min_days}")
+        return self
 
 
 class ProactiveEnrollment(Strict):
@@ -246,15 +278,45 @@ class ProactiveEnrollment(Strict):
     timing_window: TimingWindow = TimingWindow()
     probability_by_age: dict[str, Rate]
 
+    @field_validator("probability_by_age")
+    @classmethod
+    def _ages(cls, value: dict) -> dict:
+        return _check_keys(value, AGE_SEGMENTS, "age segment")
+
 
 class VoluntaryEnrollment(Strict):
     enabled: bool = True
-    voluntary_enrollment_rate: NonNegative = 1.0
+    voluntary_enrollment_rate: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
     voluntary_max_deferral_rate: Annotated[float, Field(ge=0.01, le=0.75)] = 0.10
     base_rates_by_age: dict[str, Rate]
     income_multipliers: dict[str, NonNegative]
     job_level_multipliers: dict[str, NonNegative]
-    deferral_rates: dict[str, list[Annotated[float, Field(ge=0.0, le=0.75)]]]
+    deferral_rates: dict[str, list[DeferralRate]]
+
+    @field_validator("base_rates_by_age")
+    @classmethod
+    def _ages(cls, value: dict) -> dict:
+        return _check_keys(value, AGE_SEGMENTS, "age segment")
+
+    @field_validator("income_multipliers")
+    @classmethod
+    def _incomes(cls, value: dict) -> dict:
+        return _income_keys(value, "income segment")
+
+    @field_validator("job_level_multipliers")
+    @classmethod
+    def _levels(cls, value: dict) -> dict:
+        return _check_keys(value, LEVEL_SEGMENTS, "job-level segment")
+
+    @field_validator("deferral_rates")
+    @classmethod
+    def _grid(cls, value: dict) -> dict:
+        _check_keys(value, AGE_SEGMENTS, "age segment")
+        bad = [k for k, v in value.items() if len(v) != len(INCOME_SEGMENTS)]
+        if bad:
+            raise ValueError(f"each age segment needs {len(INCOME_SEGMENTS)} rates "
+                             f"({', '.join(INCOME_SEGMENTS)}); wrong length for {bad}")
+        return value
 
 
 class YearOverYear(Strict):
@@ -263,19 +325,50 @@ class YearOverYear(Strict):
     income_multipliers: dict[str, NonNegative]
     tenure_multipliers: dict[str, NonNegative]
     effective_mmdd: MMDD = "06-15"
-    deferral_rates: dict[str, Annotated[float, Field(ge=0.0, le=0.75)]]
+    deferral_rates: dict[str, Annotated[float, Field(gt=0.0, le=0.75)]]
+
+    @field_validator("base_rates_by_age", "deferral_rates")
+    @classmethod
+    def _ages(cls, value: dict) -> dict:
+        return _check_keys(value, AGE_SEGMENTS, "age segment")
+
+    @field_validator("income_multipliers")
+    @classmethod
+    def _incomes(cls, value: dict) -> dict:
+        return _income_keys(value, "income segment")
+
+    @field_validator("tenure_multipliers")
+    @classmethod
+    def _tenures(cls, value: dict) -> dict:
+        return _check_keys(value, TENURE_SEGMENTS, "tenure segment")
 
 
 class MatchMagnet(Strict):
     enabled: bool = True
     snap_probability: Rate = 0.45
-    max_deferral_rate: Rate = 0.10
-    min_deferral_rate: Rate = 0.01
+    max_deferral_rate: Annotated[float, Field(gt=0.0, le=0.75)] = 0.10
+    min_deferral_rate: Annotated[float, Field(gt=0.0, le=0.75)] = 0.01
 
 
 class Segments(Strict):
-    age_upper_bounds: dict[str, int]
+    age_upper_bounds: dict[str, Annotated[int, Field(ge=0, le=150)]]
     income_bounds: list[NonNegative]
+
+    @field_validator("age_upper_bounds")
+    @classmethod
+    def _ages(cls, value: dict) -> dict:
+        _check_keys(value, AGE_SEGMENTS[:-1], "age segment upper bound")
+        bounds = [value[k] for k in AGE_SEGMENTS[:-1]]
+        if bounds != sorted(bounds) or len(set(bounds)) != len(bounds):
+            raise ValueError(f"upper ages must increase young < mid_career < mature (got {bounds})")
+        return value
+
+    @field_validator("income_bounds")
+    @classmethod
+    def _incomes(cls, value: list) -> list:
+        if len(value) != len(INCOME_SEGMENTS) - 1 or value != sorted(value) or len(set(value)) != len(value):
+            raise ValueError("needs 3 increasing bounds (low_income < b1 <= moderate < b2 <= high < b3 <= executive)")
+        return value
 
 
 class EnrollmentConfig(Strict):
@@ -285,6 +378,15 @@ class EnrollmentConfig(Strict):
     year_over_year_conversion: YearOverYear
     match_magnet: MatchMagnet = MatchMagnet()
     segments: Segments
+
+    @model_validator(mode="after")
+    def _magnet_bounds(self) -> EnrollmentConfig:
+        floor = self.match_magnet.min_deferral_rate
+        if floor > self.voluntary_enrollment.voluntary_max_deferral_rate:
+            raise ValueError(f"match_magnet.min_deferral_rate {floor} exceeds "
+                             f"voluntary_enrollment.voluntary_max_deferral_rate "
+                             f"{self.voluntary_enrollment.voluntary_max_deferral_rate}")
+        return self
 
 
 class DeferralRates(Strict):
@@ -314,9 +416,25 @@ class MatchResponse(Strict):
 
 
 class MatchFormula(Strict):
-    tiers: list[tuple[Rate, Rate, Annotated[float, Field(ge=0.0, le=10.0)]]]
+    """A deferral-based formula: tiers [employee_min, employee_max) x match_rate, plus a cap."""
+
+    tiers: list[tuple[DeferralRate, DeferralRate, MatchRate]]
     match_cap_pct: Rate
     vesting: str | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list) -> list:
+        if not value:
+            raise ValueError("a match formula needs at least one tier")
+        for lo, hi, _ in value:
+            if hi <= lo:
+                raise ValueError(f"tier [{lo}, {hi}): employee_max must exceed employee_min")
+        bounds = sorted(value)
+        for (_, hi, _), (lo, _, _) in zip(bounds, bounds[1:], strict=False):
+            if lo < hi:
+                raise ValueError("tiers overlap")
+        return value
 
 
 class ContributionEligibility(Strict):
@@ -327,6 +445,49 @@ class ContributionEligibility(Strict):
     allow_terminated_new_hires: bool = False
     allow_experienced_terminations: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _new_hire_default(cls, data: object) -> object:
+        """allow_new_hires defaults to minimum_tenure_years == 0 (domain.md §5.8)."""
+        if isinstance(data, dict) and data.get("allow_new_hires") is None:
+            data = {**data, "allow_new_hires": int(data.get("minimum_tenure_years") or 0) == 0}
+        return data
+
+
+OpenMax = Annotated[float, Field(ge=0.0)] | None
+
+
+class ServiceMatchTier(Strict):
+    """graded_by_service / tenure_based (years) and points_based (age + years): [min, max)."""
+
+    min: NonNegative
+    max: OpenMax = None
+    rate: MatchRate
+    max_deferral_pct: DeferralRate
+
+
+class TenureGradedBand(Strict):
+    """tenure_graded: a tenure band [min_years, max_years) with its own tier list (no cap)."""
+
+    min_years: NonNegative
+    max_years: OpenMax = None
+    tiers: list[tuple[DeferralRate, DeferralRate, MatchRate]]
+
+
+def _check_bands(bands: list[tuple[float, float | None]], what: str) -> None:
+    """Bands [min, max) must start at 0, have no gaps/overlaps, and only the last may be open."""
+    ordered = sorted(bands, key=lambda b: b[0])
+    if not ordered:
+        raise ValueError(f"{what}: needs at least one band")
+    if ordered[0][0] != 0:
+        raise ValueError(f"{what}: the first band must start at 0")
+    for (lo, hi), (nxt, _) in zip(ordered, ordered[1:], strict=False):
+        if hi is None or hi != nxt:
+            raise ValueError(f"{what}: band [{lo}, {hi}) must end where the next starts ({nxt})")
+    for lo, hi in ordered:
+        if hi is not None and hi <= lo:
+            raise ValueError(f"{what}: band [{lo}, {hi}) is empty")
+
 
 class EmployerMatch(Strict):
     enabled: bool = True
@@ -335,15 +496,38 @@ class EmployerMatch(Strict):
     ] = "deferral_based"
     active_formula: str = "simple_match"
     formulas: dict[str, MatchFormula]
+    # Schedules of the alternative modes (domain.md §5.9); used only when that mode is chosen.
+    service_schedule: list[ServiceMatchTier] = Field(default_factory=lambda: [
+        ServiceMatchTier(min=0, max=2, rate=0.25, max_deferral_pct=0.06),
+        ServiceMatchTier(min=2, max=5, rate=0.50, max_deferral_pct=0.06),
+        ServiceMatchTier(min=5, max=10, rate=0.75, max_deferral_pct=0.06),
+        ServiceMatchTier(min=10, max=None, rate=1.00, max_deferral_pct=0.06),
+    ])
+    points_schedule: list[ServiceMatchTier] = Field(default_factory=lambda: [
+        ServiceMatchTier(min=0, max=40, rate=0.25, max_deferral_pct=0.06),
+        ServiceMatchTier(min=40, max=60, rate=0.50, max_deferral_pct=0.06),
+        ServiceMatchTier(min=60, max=80, rate=0.75, max_deferral_pct=0.06),
+        ServiceMatchTier(min=80, max=None, rate=1.00, max_deferral_pct=0.06),
+    ])
+    tenure_graded_schedule: list[TenureGradedBand] = Field(default_factory=lambda: [
+        TenureGradedBand(min_years=0, max_years=5, tiers=[(0.0, 0.03, 1.0), (0.03, 0.05, 0.5)]),
+        TenureGradedBand(min_years=5, max_years=None, tiers=[(0.0, 0.06, 1.0)]),
+    ])
     apply_eligibility: bool = True
     eligibility: ContributionEligibility = ContributionEligibility()
 
     @model_validator(mode="after")
     def _active_formula_exists(self) -> EmployerMatch:
-        if self.enabled and self.active_formula not in self.formulas:
+        if (self.enabled and self.employer_match_status == "deferral_based"
+                and self.active_formula not in self.formulas):
             raise ValueError(
                 f"active_formula {self.active_formula!r} is not one of the formulas {sorted(self.formulas)}"
             )
+        _check_bands([(t.min, t.max) for t in self.service_schedule], "service_schedule")
+        _check_bands([(t.min, t.max) for t in self.points_schedule], "points_schedule")
+        _check_bands([(b.min_years, b.max_years) for b in self.tenure_graded_schedule], "tenure_graded_schedule")
+        for band in self.tenure_graded_schedule:
+            MatchFormula(tiers=band.tiers, match_cap_pct=1.0)  # same tier rules as a formula
         return self
 
 
@@ -351,8 +535,23 @@ class EmployerCore(Strict):
     enabled: bool = True
     status: Literal["none", "flat", "graded_by_service", "age_banded", "points_based"] = "flat"
     contribution_rate: Rate = 0.01
-    graded_schedule: list[tuple[int, int | None, Rate]] = Field(default_factory=list)
+    # [min, max, rate] by tenure(Y) / age(Y) / age + tenure; max null = open-ended.
+    graded_schedule: list[tuple[NonNegative, OpenMax, Rate]] = Field(default_factory=list)
+    age_schedule: list[tuple[NonNegative, OpenMax, Rate]] = Field(default_factory=list)
+    points_schedule: list[tuple[NonNegative, OpenMax, Rate]] = Field(default_factory=list)
     eligibility: ContributionEligibility = ContributionEligibility()
+
+    @model_validator(mode="after")
+    def _schedule_for_status(self) -> EmployerCore:
+        needs = {"graded_by_service": "graded_schedule", "age_banded": "age_schedule",
+                 "points_based": "points_schedule"}
+        for status, key in needs.items():
+            schedule = getattr(self, key)
+            if self.enabled and self.status == status and not schedule:
+                raise ValueError(f"status {status!r} needs a non-empty {key}")
+            if schedule:
+                _check_bands([(lo, hi) for lo, hi, _ in schedule], key)
+        return self
 
 
 class Vesting(Strict):
@@ -362,6 +561,10 @@ class Vesting(Strict):
 
 
 class PlanConfig(Strict):
+    """A DC plan design (domain.md §5, §8). ``enabled: false`` simulates the workforce only:
+    no plan events, and the DC columns of the snapshot and summary are zero / NULL."""
+
+    enabled: bool = True
     name: str = "custom"
     plan_eligibility: PlanEligibility = PlanEligibility()
     enrollment: EnrollmentConfig

@@ -25,8 +25,8 @@ from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
 from planalign.reporting.plots import write_workforce_plots
-from planalign.reporting.timings import write_timings
 from planalign.reporting.summary import format_table, summary_frame, write_summary
+from planalign.reporting.timings import write_timings
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,12 @@ HEADLINE_COLUMNS = [
     ("promotions", "promos", "{:,d}"),
     ("avg_compensation", "avg pay", "{:,.0f}"),
     ("total_payroll", "payroll", "{:,.0f}"),
+    # DC plan headline (shown as "-" when the plan is disabled)
+    ("participation_rate", "particip", "{:.1%}"),
+    ("avg_deferral_rate", "avg defer", "{:.2%}"),
+    ("total_employer_cost", "employer $", "{:,.0f}"),
+    ("employer_cost_pct_of_payroll", "er % pay", "{:.2%}"),
+    ("employees_at_irs_limit", "at 402g", "{:,d}"),
 ]
 
 

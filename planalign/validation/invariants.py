@@ -245,6 +245,234 @@ def _inv15(y: int, start: int) -> str:
        or s.prorated_annual_compensation > greatest(coalesce(m.m, 0), coalesce(p.current_compensation, 0)) + 0.005)"""
 
 
+# ----------------------------------------------------------------------------- DC plan (16-25)
+# They read the published tables plus the plan parameter tables (param_plan, param_core_tiers,
+# whose values do not change between years). With the plan disabled they check nothing.
+
+DEFERRAL_TYPES = "('enrollment', 'enrollment_change', 'deferral_escalation', 'deferral_match_response')"
+
+
+def _plan_only(query: str) -> str:
+    return f"select * from ({query}) where (select plan_enabled from param_plan)"
+
+
+def _prior_plan_state(y: int, start: int) -> str:
+    """Start-of-year enrollment state: census baseline (year 1) or last year's active rows."""
+    if y == start:
+        return """select b.employee_id,
+                      b.deferral_rate_units > 0 and not b.plan_ineligible as is_enrolled_flag,
+                      case when b.deferral_rate_units > 0 and not b.plan_ineligible
+                           then b.deferral_rate_units else 0 end as deferral_rate_units,
+                      false as ever_opted_out
+               from int_baseline_workforce b"""
+    return f"""select employee_id, is_enrolled_flag, deferral_rate_units, ever_opted_out
+               from fct_workforce_snapshot where simulation_year = {y - 1} and employment_status = 'active'"""
+
+
+def _inv16(y: int, start: int) -> str:
+    return _plan_only(f"""
+    select 'more than one eligibility event' as problem, employee_id, count(*) as n from fct_yearly_events
+    where event_type = 'eligibility' and simulation_year <= {y}
+    group by employee_id having count(*) > 1 and max(simulation_year) = {y}
+    union all
+    select 'enrollment without prior eligibility', e.employee_id, e.event_sequence from fct_yearly_events e
+    where e.simulation_year = {y} and e.event_type = 'enrollment' and not exists (
+        select 1 from fct_yearly_events g where g.employee_id = e.employee_id and g.event_type = 'eligibility'
+          and (g.simulation_year < {y} or (g.simulation_year = {y} and g.event_sequence < e.event_sequence)))
+    union all
+    select 'census participant with an enrollment event', s.employee_id, 0 from fct_workforce_snapshot s
+    join fct_yearly_events e on e.employee_id = s.employee_id and e.simulation_year = s.simulation_year
+    where s.simulation_year = {y} and s.enrollment_method = 'census' and e.event_type = 'enrollment'""")
+
+
+def _inv17(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with prior as ({_prior_plan_state(y, start)}),
+    ev as (select * from fct_yearly_events where simulation_year = {y})
+    select 'more than one enrollment' as problem, employee_id, count(*) as n from ev
+    where event_type = 'enrollment' group by employee_id having count(*) > 1
+    union all
+    select 'enrollment while enrolled at start', e.employee_id, e.event_sequence
+    from ev e join prior p using (employee_id) where e.event_type = 'enrollment' and p.is_enrolled_flag
+    union all
+    select 're-enrollment after an opt-out', e.employee_id, e.event_sequence from ev e
+    where e.event_type = 'enrollment' and exists (
+        select 1 from fct_yearly_events o where o.employee_id = e.employee_id and o.event_type = 'enrollment_change'
+          and (o.simulation_year < {y} or (o.simulation_year = {y} and o.event_sequence < e.event_sequence)))
+    union all
+    select 'opt-out without a prior auto-enrollment this year', o.employee_id, o.event_sequence from ev o
+    where o.event_type = 'enrollment_change' and not exists (
+        select 1 from ev a where a.employee_id = o.employee_id and a.event_category = 'auto_enrollment'
+          and a.event_sequence < o.event_sequence)
+    union all
+    select 'enrollment before hire', e.employee_id, e.event_sequence from ev e
+    join fct_workforce_snapshot s on s.employee_id = e.employee_id and s.simulation_year = {y}
+    where e.event_type = 'enrollment' and e.effective_date < s.employee_hire_date""")
+
+
+def _inv18(y: int, start: int) -> str:
+    return _plan_only(f"""
+    select 'plan-ineligible with plan money' as problem, employee_id,
+           prorated_annual_contributions as amount from fct_workforce_snapshot
+    where simulation_year = {y} and plan_ineligible
+      and (prorated_annual_contributions <> 0 or employer_match_amount <> 0 or current_deferral_rate <> 0)
+    union all
+    select 'plan-ineligible with enrollment events', e.employee_id, e.event_sequence
+    from fct_yearly_events e join fct_workforce_snapshot s
+      on s.employee_id = e.employee_id and s.simulation_year = e.simulation_year
+    where e.simulation_year = {y} and s.plan_ineligible and e.event_type in {DEFERRAL_TYPES}""")
+
+
+def _inv19(y: int, start: int) -> str:
+    return _plan_only(f"""
+    select employee_id, participation_status, current_deferral_rate, is_enrolled_flag, employee_enrollment_date
+    from fct_workforce_snapshot where simulation_year = {y} and not (
+        (participation_status = 'participating') = (current_deferral_rate > 0)
+        and (current_deferral_rate > 0) = is_enrolled_flag
+        and (deferral_rate_units > 0) = is_enrolled_flag
+        and (not is_enrolled_flag or employee_enrollment_date is not null))""")
+
+
+def _inv20(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with pp as (select * exclude (simulation_year) from param_plan),
+    ev as (select * from fct_yearly_events where simulation_year = {y})
+    select 'rate outside [0, cap]' as problem, employee_id, employee_deferral_rate as rate from ev, pp
+    where event_type in {DEFERRAL_TYPES} and (employee_deferral_rate < 0
+          or employee_deferral_rate > pp.plan_deferral_cap_units * 1e-5 + 1e-12)
+    union all
+    select 'snapshot rate outside [0, cap]', employee_id, current_deferral_rate from fct_workforce_snapshot, pp
+    where simulation_year = {y} and (current_deferral_rate < 0 or deferral_rate_units > pp.plan_deferral_cap_units)
+    union all
+    select 'voluntary rate outside [min, max]', employee_id, employee_deferral_rate from ev, pp
+    where event_category in ('proactive_voluntary', 'voluntary_enrollment')
+      and (employee_deferral_rate < pp.voluntary_min_rate_units * 1e-5 - 1e-12
+           or employee_deferral_rate > pp.voluntary_max_rate_units * 1e-5 + 1e-12)
+    union all
+    select 'escalation not upward or above cap', employee_id, employee_deferral_rate from ev, pp
+    where event_type = 'deferral_escalation' and (employee_deferral_rate <= prev_employee_deferral_rate
+          or employee_deferral_rate > pp.esc_max_rate_units * 1e-5 + 1e-12)
+    union all
+    select 'more than one escalation', employee_id, count(*) from ev
+    where event_type = 'deferral_escalation' group by employee_id having count(*) > 1
+    union all
+    select 'escalation of an escalation opt-out', e.employee_id, e.employee_deferral_rate
+    from ev e join fct_workforce_snapshot s on s.employee_id = e.employee_id and s.simulation_year = {y}
+    where e.event_type = 'deferral_escalation' and s.auto_escalation_opt_out
+    union all
+    select 'escalation before the first-escalation delay', e.employee_id, e.employee_deferral_rate
+    from ev e join fct_workforce_snapshot s on s.employee_id = e.employee_id and s.simulation_year = {y}, pp
+    where e.event_type = 'deferral_escalation'
+      and {y} - year(s.employee_enrollment_date) < pp.esc_first_delay_years""")
+
+
+def _inv21(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with prior as ({_prior_plan_state(y, start)}),
+    lowered as (select distinct employee_id from fct_yearly_events
+                where simulation_year = {y} and event_type = 'deferral_match_response'
+                  and employee_deferral_rate < prev_employee_deferral_rate)
+    select s.employee_id, p.deferral_rate_units as prior_units, s.deferral_rate_units, s.participation_status
+    from prior p join fct_workforce_snapshot s on s.employee_id = p.employee_id and s.simulation_year = {y}
+    where p.is_enrolled_flag and not p.ever_opted_out
+      and (s.participation_status <> 'participating'
+           or (s.deferral_rate_units < p.deferral_rate_units
+               and s.employee_id not in (select employee_id from lowered)))""")
+
+
+def _inv22(y: int, start: int) -> str:
+    return _plan_only(f"""
+    select employee_id, prorated_annual_contributions, applicable_irs_limit, irs_limit_reached, limit_type, current_age
+    from fct_workforce_snapshot where simulation_year = {y} and (
+        prorated_annual_contributions < 0
+        or prorated_annual_contributions > prorated_annual_compensation + 0.005
+        or prorated_annual_contributions > applicable_irs_limit
+        or irs_limit_reached <> (prorated_annual_contributions = applicable_irs_limit)
+        or requested_contribution_amount < prorated_annual_contributions
+        or limit_type <> case when current_age between 60 and 63 then 'SUPER_CATCH_UP'
+                              when current_age >= 50 then 'CATCH_UP' else 'BASE' end
+        or abs(pre_tax_contributions + roth_contributions - prorated_annual_contributions) > 0.001)""")
+
+
+def _inv23(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with pp as (select * exclude (simulation_year) from param_plan)
+    select employee_id, employer_match_amount, prorated_annual_contributions, capped_compensation, eligible_for_match
+    from fct_workforce_snapshot, pp
+    where simulation_year = {y} and (
+        employer_match_amount < 0
+        or (pp.match_has_cap and employer_match_amount
+            > floor(pp.match_cap_pct * capped_compensation * 100.0 + 0.5) * 0.01 + 0.001)
+        or (employer_match_amount > 0 and prorated_annual_contributions <= 0)
+        or (employer_match_amount > 0 and not eligible_for_match)
+        or (pp.match_enabled and pp.match_status = 'deferral_based' and eligible_for_match
+            and prorated_annual_contributions > 0 and employer_match_amount <= 0)
+        or capped_compensation > prorated_annual_compensation + 0.005
+        or irs_401a17_limit_applied <> (capped_compensation < prorated_annual_compensation))""")
+
+
+def _inv24(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with pp as (select * exclude (simulation_year) from param_plan),
+    rated as (
+        select s.*, (select max(t.core_rate) from param_core_tiers t where
+            (pp.core_basis = 'none')
+            or (pp.core_basis = 'years' and s.current_tenure >= t.band_min and (t.band_max is null or s.current_tenure < t.band_max))
+            or (pp.core_basis = 'age' and s.current_age >= t.band_min and (t.band_max is null or s.current_age < t.band_max))
+            or (pp.core_basis = 'points' and s.current_age + s.current_tenure >= t.band_min
+                and (t.band_max is null or s.current_age + s.current_tenure < t.band_max))) as core_rate
+        from fct_workforce_snapshot s, pp where s.simulation_year = {y})
+    select 'core amount' as problem, employee_id, employer_core_amount,
+           case when eligible_for_core and pp.core_enabled
+                then floor(capped_compensation * core_rate * 100.0 + 0.5) * 0.01 else 0 end as expected
+    from rated, pp
+    where abs(employer_core_amount - case when eligible_for_core and pp.core_enabled
+              then floor(capped_compensation * core_rate * 100.0 + 0.5) * 0.01 else 0 end) > 0.001
+    union all
+    select 'match/core despite the hours rule', employee_id, annual_hours_worked, total_employer_contributions
+    from rated, pp
+    where (employer_match_amount > 0 and pp.match_apply_eligibility and annual_hours_worked < pp.match_min_hours)
+       or (employer_core_amount > 0 and annual_hours_worked < pp.core_min_hours)
+    union all
+    select 'match/core despite the active-at-year-end rule', employee_id, detailed_status_code, total_employer_contributions
+    from rated, pp
+    where employment_status = 'terminated' and (
+        (employer_match_amount > 0 and pp.match_apply_eligibility and pp.match_require_active_eoy
+         and not (pp.match_allow_terminated_new_hires and detailed_status_code = 'new_hire_termination')
+         and not (pp.match_allow_experienced_terminations and detailed_status_code = 'experienced_termination'))
+        or (employer_core_amount > 0 and pp.core_require_active_eoy
+         and not (pp.core_allow_terminated_new_hires and detailed_status_code = 'new_hire_termination')
+         and not (pp.core_allow_experienced_terminations and detailed_status_code = 'experienced_termination'))
+        or (employer_match_amount > 0 and not pp.match_apply_eligibility))
+    union all
+    select 'total employer contributions', employee_id, total_employer_contributions,
+           employer_match_amount + employer_core_amount
+    from rated where abs(total_employer_contributions - employer_match_amount - employer_core_amount) > 0.001""")
+
+
+def _inv25(y: int, start: int) -> str:
+    return _plan_only(f"""
+    with pp as (select * exclude (simulation_year) from param_plan)
+    select 'match eligibility vs tenure/hours' as problem, employee_id, current_tenure, annual_hours_worked
+    from fct_workforce_snapshot, pp
+    where simulation_year = {y} and eligible_for_match and pp.match_apply_eligibility and not (
+        (current_tenure >= pp.match_min_tenure_years
+         or (pp.match_allow_new_hires and detailed_status_code like 'new_hire%'))
+        and annual_hours_worked >= pp.match_min_hours and not plan_ineligible)
+    union all
+    select 'core eligibility vs tenure/hours', employee_id, current_tenure, annual_hours_worked
+    from fct_workforce_snapshot, pp
+    where simulation_year = {y} and eligible_for_core and not (
+        (current_tenure >= pp.core_min_tenure_years
+         or (pp.core_allow_new_hires and detailed_status_code like 'new_hire%'))
+        and annual_hours_worked >= pp.core_min_hours)
+    union all
+    select 'eligible for match but failing a rule', employee_id, current_tenure, annual_hours_worked
+    from fct_workforce_snapshot, pp
+    where simulation_year = {y} and pp.match_apply_eligibility
+      and eligible_for_match <> (match_eligibility_reason = 'eligible')""")
+
+
 INVARIANTS: list[Invariant] = [
     Invariant(1, "unique_events", "event_id unique; no duplicate event keys", _inv1),
     Invariant(2, "dates_in_year", "every effective_date lies in its simulation year", _inv2),
@@ -262,6 +490,16 @@ INVARIANTS: list[Invariant] = [
     Invariant(13, "compensation_bounds", "comp > 0; raise/promotion bounds and levels", _inv13),
     Invariant(14, "year_end_comp", "year-end comp = last comp event; proration of steady pay", _inv14),
     Invariant(15, "proration_bounds", "0 <= prorated <= max salary held", _inv15),
+    Invariant(16, "eligibility_events", "one eligibility event ever; enrollments follow it", _inv16),
+    Invariant(17, "enrollment_rules", "one enrollment a year; never while enrolled or after an opt-out", _inv17),
+    Invariant(18, "plan_ineligible", "plan-ineligible: no enrollment, contributions or match", _inv18),
+    Invariant(19, "participation_status", "participating <=> rate > 0 <=> enrolled", _inv19),
+    Invariant(20, "deferral_rates", "rates in bounds; escalation up, capped, once, not for opt-outs", _inv20),
+    Invariant(21, "participation_persists", "an enrollee stays participating at the same or a higher rate", _inv21),
+    Invariant(22, "irs_limits", "0 <= deferrals <= min(pay, 402(g) limit of the age)", _inv22),
+    Invariant(23, "match_bounds", "0 <= match <= cap x C; match needs deferrals and eligibility", _inv23),
+    Invariant(24, "core_and_rules", "core = rate x C when eligible; hours/year-end rules respected", _inv24),
+    Invariant(25, "eligibility_tenure", "match/core eligibility agrees with tenure and hours", _inv25),
 ]
 
 

@@ -33,6 +33,12 @@ select
     coalesce(m.scheduled_hours_per_week, 40.0e0) as scheduled_hours_per_week,
     coalesce(m.auto_escalation_opt_out, false) as auto_escalation_opt_out,
     m.eligibility_override,
-    m.deferral_rate_units
+    m.deferral_rate_units,
+    -- DC plan baseline (domain.md §1.3, §5.1): an override of FALSE makes the employee
+    -- permanently plan-ineligible; a positive census rate is a census enrollment.
+    coalesce(m.eligibility_override = false, false) as plan_ineligible,
+    m.deferral_rate_units > 0 as is_enrolled_at_census,
+    case when m.deferral_rate_units > 0 then p.census_as_of end as census_enrollment_date
 from members m
 join derived_level d using (employee_id)
+cross join {{ source('planalign', 'param_scalars') }} p

@@ -2,7 +2,9 @@
 -- (domain.md §6.1). State accumulation reads this relation, never the published fact table.
 {% set event_relations = [
     'int_ev_termination', 'int_ev_hire', 'int_ev_nh_termination',
-    'int_ev_promotion', 'int_ev_raise'
+    'int_ev_promotion', 'int_ev_raise',
+    'int_ev_eligibility', 'int_ev_enrollment', 'int_ev_opt_out',
+    'int_ev_match_response', 'int_ev_escalation'
 ] %}
 with all_events as (
     {% for rel in event_relations %}

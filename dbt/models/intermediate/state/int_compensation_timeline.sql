@@ -1,11 +1,16 @@
 -- Compensation timeline (domain.md §3.7): segments between change points inside the
--- employment window, each with the salary in effect; used for proration.
+-- employment window, each with the salary and the deferral rate in effect. Change points are
+-- the window start, every compensation event (hire, promotion, raise) and every deferral event
+-- (enrollment, opt-out, escalation, match response); an event is effective on its own date and
+-- the last event of a day wins. salary_run numbers the compensation segments: pay proration
+-- sums the days of a run before rounding, so deferral change points never move pay by a cent.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 people as (
-    select employee_id, employee_hire_date, current_compensation as start_compensation, false as is_new_hire
+    select employee_id, employee_hire_date, current_compensation as start_compensation,
+        deferral_rate_units as start_rate_units
     from {{ ref('int_start_pop') }}
     union all
-    select employee_id, employee_hire_date, current_compensation, true
+    select employee_id, employee_hire_date, current_compensation, cast(0 as bigint)
     from {{ ref('int_new_hires') }}
 ),
 windows as (
@@ -18,31 +23,61 @@ windows as (
     left join {{ ref('int_term_dates') }} t using (employee_id)
 ),
 changes as (
-    -- the window start with the salary held then, plus every compensation event in the window
-    select employee_id, window_start as change_date, 0 as change_order, start_compensation as salary
+    -- the window start with the salary and rate held then, plus every event in the window
+    select employee_id, window_start as change_date, 0 as change_order,
+        start_compensation as salary, start_rate_units as rate_units, true as is_comp_change
     from windows
     union all
-    select e.employee_id, e.effective_date, e.event_sequence, e.compensation_amount
+    select
+        e.employee_id,
+        e.effective_date,
+        e.event_sequence,
+        case when e.event_type in ('hire', 'promotion', 'raise') then e.compensation_amount end,
+        case when e.event_type in ('enrollment', 'enrollment_change', 'deferral_escalation', 'deferral_match_response')
+            then {{ units_from_rate('e.employee_deferral_rate') }} end,
+        e.event_type in ('hire', 'promotion', 'raise')
     from {{ ref('int_yearly_events') }} e
     join windows w using (employee_id)
-    where e.event_type in ('hire', 'promotion', 'raise')
+    where e.event_type in ('hire', 'promotion', 'raise',
+                           'enrollment', 'enrollment_change', 'deferral_escalation', 'deferral_match_response')
       and e.effective_date between w.window_start and w.window_end
 ),
-last_per_day as (
-    select employee_id, change_date, arg_max(salary, change_order) as salary
+filled as (
+    select
+        employee_id,
+        change_date,
+        change_order,
+        is_comp_change,
+        last_value(salary ignore nulls) over w as salary,
+        last_value(rate_units ignore nulls) over w as rate_units
     from changes
+    window w as (partition by employee_id order by change_date, change_order
+                 rows between unbounded preceding and current row)
+),
+per_day as (
+    select
+        employee_id,
+        change_date,
+        arg_max(salary, change_order) as salary,
+        arg_max(rate_units, change_order) as rate_units,
+        bool_or(is_comp_change) as is_comp_change
+    from filled
     group by employee_id, change_date
 ),
 segments as (
     select
-        l.employee_id,
-        l.change_date as segment_start,
+        d.employee_id,
+        d.change_date as segment_start,
         coalesce(
-            lead(l.change_date) over (partition by l.employee_id order by l.change_date) - 1,
+            lead(d.change_date) over (partition by d.employee_id order by d.change_date) - 1,
             w.window_end
         ) as segment_end,
-        l.salary
-    from last_per_day l
+        d.salary,
+        d.rate_units,
+        sum(case when d.is_comp_change then 1 else 0 end) over (
+            partition by d.employee_id order by d.change_date
+            rows between unbounded preceding and current row) as salary_run
+    from per_day d
     join windows w using (employee_id)
 )
 select
@@ -50,5 +85,7 @@ select
     segment_start,
     segment_end,
     salary,
+    cast(rate_units as bigint) as deferral_rate_units,
+    cast(salary_run as integer) as salary_run,
     date_diff('day', segment_start, segment_end) + 1 as segment_days
 from segments

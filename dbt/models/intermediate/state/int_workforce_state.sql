@@ -24,11 +24,18 @@ promoted as (
     from {{ ref('int_yearly_events') }}
     where event_type = 'promotion'
 ),
+salary_runs as (
+    -- deferral change points split the timeline further; pay is prorated per compensation
+    -- segment (run), so a continuous active without a pay event is paid exactly its salary
+    select employee_id, salary_run, any_value(salary) as salary, sum(segment_days) as run_days
+    from {{ ref('int_compensation_timeline') }}
+    group by employee_id, salary_run
+),
 prorated as (
     select employee_id,
-        sum({{ round_cents('(salary * segment_days) * p.r_d') }}) as prorated_cents,
-        sum(segment_days) as employment_days
-    from {{ ref('int_compensation_timeline') }} cross join p
+        sum({{ round_cents('(salary * run_days) * p.r_d') }}) as prorated_cents,
+        sum(run_days) as employment_days
+    from salary_runs cross join p
     group by employee_id
 ),
 assembled as (
