@@ -103,7 +103,7 @@ class DbtRunner:
             self.parse()
         self._env()
         args = [
-            "--quiet", "--no-write-json", "--no-version-check",
+            "--quiet", "--log-level-file", "none", "--no-write-json", "--no-version-check",
             "--no-send-anonymous-usage-stats", command, *self._base_args(),
             "--select", *selector.split(), "--vars", json.dumps(variables, default=str),
         ]

@@ -48,4 +48,5 @@ class RunContext:
             "simulation_year": year,
             "start_year": self.settings.start_year,
             "run_timestamp": self.run_timestamp,
+            "planalign_managed": True,
         }

@@ -10,6 +10,7 @@ from planalign.census.ingest import write_census
 from planalign.db import table_exists, write_table
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
 from planalign.orchestration.stages import Stage, StageResult
+from planalign.random.sql_macros import install_draw_macros
 from planalign.validation.invariants import check_year, errors
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class YearExecutor:
     # ------------------------------------------------------------------ stages
     def initialization(self, run: Any, year: int) -> StageResult:
         """Resolve this year's parameters; on the first year load the census and the baseline."""
+        install_draw_macros(run.con, run.dbt.project_dir)
         resolved = run.resolver.resolve(year)
         for name, frame in resolved.tables.items():
             write_table(run.con, name, frame)
