@@ -50,4 +50,69 @@ def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     paths.append(str(path))
+    paths.extend(_plan_plots(plt, summary, years, output_dir))
+    return paths
+
+
+def _has(summary: pl.DataFrame, *columns: str) -> bool:
+    return all(c in summary.columns and summary.get_column(c).drop_nulls().len() for c in columns)
+
+
+def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) -> list[str]:
+    """Participation and deferrals; employer cost — when the DC plan was simulated."""
+    paths: list[str] = []
+    if _has(summary, "participation_rate", "avg_deferral_rate"):
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+        ax1.plot(years, [v * 100 for v in summary.get_column("participation_rate").to_list()], marker="o",
+                 label="of actives")
+        if _has(summary, "participation_rate_eligible"):
+            ax1.plot(years, [v * 100 for v in summary.get_column("participation_rate_eligible").to_list()],
+                     marker=".", ls="--", label="of eligible")
+        low = min(v * 100 for v in summary.get_column("participation_rate").to_list())
+        ax1.set_ylim(max(0.0, low - 10), 100)
+        ax1.set_title("Participation (%)")
+        ax1.legend()
+        mix = [c for c in ("participating_census", "participating_auto", "participating_voluntary")
+               if _has(summary, c)]
+        bottom = [0] * len(years)
+        for column in mix:
+            values = summary.get_column(column).to_list()
+            ax2.bar(years, values, bottom=bottom, label=column.replace("participating_", ""))
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        twin = ax2.twinx()
+        twin.plot(years, [v * 100 for v in summary.get_column("avg_deferral_rate").to_list()], color="black",
+                  marker="o", label="avg deferral %")
+        twin.set_ylabel("average deferral rate (%)")
+        ax2.set_title("Participants by how they enrolled; average deferral")
+        if mix:
+            ax2.legend(loc="upper left", fontsize=8)
+        for ax in (ax1, ax2):
+            ax.set_xticks(years)
+        fig.tight_layout()
+        path = output_dir / "plot_participation.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths.append(str(path))
+    if _has(summary, "employer_match", "employer_core", "employee_contributions"):
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+        match = [v / 1e6 for v in summary.get_column("employer_match").to_list()]
+        core = [v / 1e6 for v in summary.get_column("employer_core").to_list()]
+        ax1.bar(years, match, label="match")
+        ax1.bar(years, core, bottom=match, label="core")
+        ax1.plot(years, [v / 1e6 for v in summary.get_column("employee_contributions").to_list()], color="black",
+                 marker="o", label="employee deferrals")
+        ax1.set_title("Contributions ($M)")
+        ax1.legend(fontsize=8)
+        if _has(summary, "employer_cost_pct_of_payroll"):
+            ax2.plot(years, [v * 100 for v in summary.get_column("employer_cost_pct_of_payroll").to_list()],
+                     marker="o", color="tab:red")
+        ax2.set_ylim(bottom=0)
+        ax2.set_title("Employer cost (% of payroll)")
+        for ax in (ax1, ax2):
+            ax.set_xticks(years)
+        fig.tight_layout()
+        path = output_dir / "plot_employer_cost.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths.append(str(path))
     return paths

@@ -133,3 +133,10 @@ def test_polars_threads_setting_is_applied(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads((run_dir / "run.json").read_text())
     assert record["engine"]["polars"]["threads"] == 1
+
+
+def test_full_workflow_writes_plots_for_workforce_and_plan(small_run):
+    summary, _ = small_run("census.size=300", "years=2025-2026")
+    names = {p.rsplit("/", 1)[-1] for p in summary.outputs["plots"]}
+    assert names == {"plot_headcount.png", "plot_compensation.png", "plot_participation.png",
+                     "plot_employer_cost.png"}
