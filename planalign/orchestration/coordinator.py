@@ -254,7 +254,8 @@ class Coordinator:
                 "invocations": run.dbt.invocation_count,
                 "invocation_seconds": round(run.dbt.invocation_seconds, 3),
                 "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,
-                "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])),
+                # the 25 slowest nodes; every execution is in the planalign_timings table
+                "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

@@ -119,3 +119,10 @@ def test_hydra_introspection_flags(tmp_path, flag, needle):
     result = run_cli([flag], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert needle in result.stdout
+
+
+def test_strict_workflow_runs_the_dbt_data_tests(tmp_path):
+    with _coordinator(tmp_path, "workflow=strict", "years=2025") as coordinator:
+        summary = coordinator.execute_multi_year_simulation()
+    tests = query(summary.database, "select count(*) from planalign_timings where name like 'test:%'")[0][0]
+    assert tests > 50
