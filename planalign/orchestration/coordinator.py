@@ -163,7 +163,12 @@ class Coordinator:
                 stages = self.workflow.stages_for_year(year, s.start_year, s.end_year)
                 self.year_executor.execute_year(run, year, stages, hooks=hooks, engine=self.engine,
                                                 workflow=self.workflow, last_year=end)
-                self.state_manager.record_checkpoint(run, year)
+                checkpoint_start = time.perf_counter()
+                written = self.state_manager.record_checkpoint(run, year) or {}
+                run.metrics.setdefault("checkpoints", []).append({
+                    "year": year, "seconds": round(time.perf_counter() - checkpoint_start, 4),
+                    "bytes": written.get("bytes"), "backend": getattr(self.state_manager, "name", "?"),
+                })
                 run.completed_years = sorted(set(run.completed_years) | {year})
                 self._next_year = year + 1
             summary = self._finish(run, years, wall_start, status="completed")
@@ -262,6 +267,7 @@ class Coordinator:
             "warnings": run.warnings,
             "hook_failures": getattr(self.hook_manager, "failures", []),
             "memory_samples": run.metrics.get("memory_samples", []),
+            "checkpoints": run.metrics.get("checkpoints", []),
             "outputs": outputs,
         }
 
