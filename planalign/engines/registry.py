@@ -53,12 +53,13 @@ EVENT_STEPS: tuple[EventStep, ...] = (
     EventStep("term_dates", "workforce", ("int_term_dates",), f"{_STEPS}.term_dates:term_dates"),
     EventStep("promotion", "workforce", ("int_ev_promotion",), f"{_STEPS}.promotion:promotion"),
     EventStep("raise", "workforce", ("int_ev_raise",), f"{_STEPS}.raises:raises"),
-    # --- DC-plan events (domain.md §5; models in dbt/models/intermediate/plan/, tag events) ---
-    # Register each as it lands, after the steps it reads, e.g.
-    # EventStep("eligibility", "plan", ("int_ev_eligibility",)),
-    # EventStep("enrollment", "plan", ("int_ev_enrollment",)),
-    # EventStep("escalation", "plan", ("int_ev_escalation",)),
-    # and add polars=f"{_STEPS}.eligibility:eligibility" once a Polars version exists.
+    # --- DC-plan events (domain.md §5; models in dbt/models/intermediate/plan/events/) ---
+    EventStep("eligibility", "plan", ("int_plan_population", "int_ev_eligibility"),
+              f"{_STEPS}.plan_eligibility:eligibility"),
+    EventStep("enrollment", "plan", ("int_plan_enrollment_decisions", "int_ev_enrollment", "int_ev_opt_out"),
+              f"{_STEPS}.plan_enrollment:enrollment"),
+    EventStep("match_response", "plan", ("int_ev_match_response",), f"{_STEPS}.plan_match_response:match_response"),
+    EventStep("escalation", "plan", ("int_ev_escalation",), f"{_STEPS}.plan_escalation:escalation"),
 )
 
 

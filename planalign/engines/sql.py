@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planalign.engines.registry import EVENT_STEPS
 from planalign.orchestration.stages import StageResult
 
 
@@ -18,4 +19,5 @@ class SqlEventEngine:
         return StageResult.ok(f"{len(invocation.model_timings)} dbt models", dbt_seconds=invocation.seconds)
 
     def provenance(self) -> dict[str, Any]:
-        return {"engine": self.name, "event_steps": {"workforce": "sql"}}
+        # every registered step (and every unregistered tag:events model) runs on dbt
+        return {"engine": self.name, "event_steps": {s.name: "sql" for s in EVENT_STEPS}}

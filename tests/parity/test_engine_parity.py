@@ -1,28 +1,46 @@
 """Engine parity: the same census and seed through sql, polars and hybrid give identical tables.
 
 Bidirectional ``EXCEPT ALL`` between the two run databases (ATTACHed side by side), every
-column except the run timestamps, zero rows, no tolerance. Runs are shared per module.
+column except the run timestamps, zero rows, no tolerance. Runs are shared per module, and
+across pytest-xdist workers (the first worker to need a run makes it, the others wait for it).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from planalign.engines.registry import EVENT_STEPS, step_names
 from tests.conftest import run_simulation
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no cross-process lock, each worker makes its own runs
+    fcntl = None  # type: ignore[assignment]
 
 YEARS = "years=2025-2027"
 BASE = [YEARS, "workflow=quick"]
-# Every step on the other engine than its neighbour: exercises hand-offs in both directions
-# (Polars reading dbt-built relations and dbt reading Polars-written ones) and mid-year batches.
-ALTERNATING = [
-    "engine=hybrid", "engine.split.termination=sql", "engine.split.hires=polars",
-    "engine.split.nh_termination=sql", "engine.split.term_dates=polars", "engine.split.promotion=sql",
-    "engine.split.raise=polars",
-]
+WORKFORCE_STEPS = [s.name for s in EVENT_STEPS if s.group == "workforce"]
+PLAN_STEPS = [s.name for s in EVENT_STEPS if s.group == "plan"]
+
+
+def alternating(first: str) -> dict[str, str]:
+    """Every step on the other engine than its neighbour, starting with ``first``."""
+    other = {"sql": "polars", "polars": "sql"}
+    return {name: (first if i % 2 == 0 else other[first]) for i, name in enumerate(step_names())}
+
+
+# Hand-offs in both directions (Polars reading dbt-built relations and dbt reading Polars-written
+# ones, SQL batches mid-year), workforce and plan steps alike. Between them, the two phases put
+# every step on each engine with the other engine's output as its input.
+SPLITS = {"hybrid_alternating": alternating("sql"), "hybrid_alternating_b": alternating("polars")}
 CENSUSES = {
     "synthetic": ["census=synthetic", "census.size=1000"],
     "edge": ["census=edge"],
@@ -30,12 +48,13 @@ CENSUSES = {
 ENGINES = {
     "sql": ["engine=sql"],
     "polars": ["engine=polars"],
-    "hybrid": ["engine=hybrid"],
-    "hybrid_alternating": ALTERNATING,
+    "hybrid": ["engine=hybrid"],  # default split: workforce polars, plan sql
+    **{name: ["engine=hybrid", *(f"engine.split.{k}={v}" for k, v in split.items())] for name, split in SPLITS.items()},
 }
 CASES = [
     ("synthetic", "polars"), ("synthetic", "hybrid"), ("synthetic", "hybrid_alternating"),
-    ("edge", "polars"), ("edge", "hybrid_alternating"),
+    ("synthetic", "hybrid_alternating_b"),
+    ("edge", "polars"), ("edge", "hybrid"), ("edge", "hybrid_alternating"),
 ]
 
 PUBLISHED = {
@@ -47,23 +66,62 @@ PUBLISHED = {
 EVENT_RELATIONS = (
     "int_ev_termination", "int_new_hires", "int_ev_hire", "int_ev_nh_termination", "int_term_dates",
     "int_ev_promotion", "int_ev_raise",
+    "int_plan_population", "int_ev_eligibility", "int_plan_enrollment_decisions", "int_ev_enrollment",
+    "int_ev_opt_out", "int_ev_match_response", "int_ev_escalation",
 )
+# Legitimately empty in the last year: match responses happen in the first simulation year only.
+EMPTY_IN_LAST_YEAR = {"int_ev_match_response"}
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    if fcntl is None:
+        yield
+        return
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared_root(tmp_path_factory) -> Path:
+    """The session's base temp dir, shared by all xdist workers of the session (when locking works)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
+
+
+def shared_run(root: Path, name: str, overrides: Sequence[str]) -> Path:
+    """Run a simulation once per test session; returns its database."""
+    out = root / name
+    with _locked(root / f"{name}.lock"):
+        done = root / f"{name}.done"
+        if not done.exists():
+            if out.exists():  # an earlier attempt failed half-way
+                shutil.rmtree(out)
+            summary, db = run_simulation(out, overrides)
+            assert summary.status == "completed"
+            done.write_text(str(db))
+        return Path(done.read_text())
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    root = _shared_root(tmp_path_factory)
     cache: dict[tuple[str, str], Path] = {}
 
     def _get(census: str, engine: str) -> Path:
         key = (census, engine)
         if key not in cache:
-            out = tmp_path_factory.mktemp(f"parity_{census}_{engine}")
-            summary, db = run_simulation(out, [*BASE, *CENSUSES[census], *ENGINES[engine]])
-            assert summary.status == "completed"
-            cache[key] = db
+            cache[key] = shared_run(root, f"parity_{census}_{engine}", [*BASE, *CENSUSES[census], *ENGINES[engine]])
         return cache[key]
 
     return _get
+
+
+def run_json(db: Path) -> dict:
+    return json.loads((db.parent / "run.json").read_text())
 
 
 def compare(db_a: Path, db_b: Path, table: str, exclude: str | None, show: int = 5) -> list[str]:
@@ -100,13 +158,29 @@ def test_published_tables_identical(runs, census, engine):
     assert not problems, f"engine={engine} differs from engine=sql ({census}):\n" + "\n".join(problems)
 
 
+def _relation_problems(reference: Path, other: Path, allow_empty: bool) -> list[str]:
+    problems = []
+    for table in EVENT_RELATIONS:
+        for problem in compare(reference, other, table, None):
+            if "empty in" in problem and (allow_empty or table in EMPTY_IN_LAST_YEAR):
+                continue
+            problems.append(problem)
+    return problems
+
+
 @pytest.mark.parametrize(("census", "engine"), CASES, ids=[f"{c}-{e}" for c, e in CASES])
 def test_event_relations_identical(runs, census, engine):
-    reference, other = runs(census, "sql"), runs(census, engine)
-    problems = [p for table in EVENT_RELATIONS for p in compare(reference, other, table, None)]
-    # The edge fixture may legitimately have no promotions or new-hire terminations in a year.
-    problems = [p for p in problems if not (census == "edge" and "empty in" in p)]
+    # The edge fixture may legitimately have no promotions, new-hire terminations or opt-outs in a year.
+    problems = _relation_problems(runs(census, "sql"), runs(census, engine), allow_empty=census == "edge")
     assert not problems, f"engine={engine} event relations differ ({census}):\n" + "\n".join(problems)
+
+
+def test_plan_events_are_published(runs):
+    """The default plan design reaches every plan event type the parity cases compare."""
+    with duckdb.connect(str(runs("synthetic", "sql")), read_only=True) as con:
+        kinds = {row[0] for row in con.execute("select distinct event_category from fct_yearly_events").fetchall()}
+    assert {"eligibility", "auto_enrollment", "proactive_voluntary", "enrollment_opt_out",
+            "deferral_escalation"} <= kinds
 
 
 def test_all_years_published(runs):
@@ -116,18 +190,40 @@ def test_all_years_published(runs):
 
 
 def test_provenance_records_the_split(runs):
-    run_json = json.loads((runs("synthetic", "hybrid_alternating").parent / "run.json").read_text())
-    engine = run_json["engine"]
+    engine = run_json(runs("synthetic", "hybrid_alternating"))["engine"]
     assert engine["engine"] == "hybrid"
-    assert engine["event_steps"] == {
-        "termination": "sql", "hires": "polars", "nh_termination": "sql", "term_dates": "polars",
-        "promotion": "sql", "raise": "polars",
-    }
+    assert engine["event_steps"] == SPLITS["hybrid_alternating"]
+    assert engine["event_steps"]["enrollment"] == "polars" and engine["event_steps"]["eligibility"] == "sql"
     assert {t["year"] for t in engine["step_timings"]} == {2025, 2026, 2027}
-    polars_json = json.loads((runs("synthetic", "polars").parent / "run.json").read_text())["engine"]
-    assert set(polars_json["event_steps"].values()) == {"polars"}
-    steps = {s for t in polars_json["step_timings"] if t["engine"] == "polars" for s in t["steps"]}
-    assert {"termination", "hires", "nh_termination", "term_dates", "promotion", "raise"} <= steps
+    # default split: workforce steps in Polars, plan steps in one closing dbt invocation per year
+    default = run_json(runs("synthetic", "hybrid"))["engine"]
+    assert default["event_steps"] == {**dict.fromkeys(WORKFORCE_STEPS, "polars"), **dict.fromkeys(PLAN_STEPS, "sql")}
+    assert default["unregistered_sql_models"] == []
+    sql_batches = [t for t in default["step_timings"] if t["engine"] == "sql"]
+    assert [t["year"] for t in sql_batches] == [2025, 2026, 2027]
+    assert all(t["steps"] == [*PLAN_STEPS, "publish"] for t in sql_batches)
+
+
+@pytest.mark.parametrize("census", sorted(CENSUSES))
+def test_polars_runs_every_step_in_polars(runs, census):
+    """engine=polars: every registered step, workforce and plan, ran in Polars; dbt only published."""
+    engine = run_json(runs(census, "polars"))["engine"]
+    assert engine["event_steps"] == dict.fromkeys(step_names(), "polars")
+    assert engine["unregistered_sql_models"] == []
+    for year in (2025, 2026, 2027):
+        timings = [t for t in engine["step_timings"] if t["year"] == year]
+        ran = [t["steps"][0] for t in timings if t["engine"] == "polars" and t["steps"] != ["read_inputs"]]
+        assert ran == step_names()
+        sql = [t for t in timings if t["engine"] == "sql"]
+        assert [(t["steps"], t["select"]) for t in sql] == [(["publish"], ["tag:publish"])], sql
+    assert set(engine["polars_step_seconds_total"]) >= set(step_names())
+
+
+def _variant_problems(tmp_path: Path, common: list[str]) -> list[str]:
+    _, sql_db = run_simulation(tmp_path / "sql", [*common, "engine=sql"])
+    _, polars_db = run_simulation(tmp_path / "polars", [*common, "engine=polars"])
+    problems = [p for table, exclude in PUBLISHED.items() for p in compare(sql_db, polars_db, table, exclude)]
+    return problems + _relation_problems(sql_db, polars_db, allow_empty=True)
 
 
 # Options the default configuration does not reach (raise timing, uniform selection, part-time
@@ -144,10 +240,30 @@ VARIANTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_option_variants_identical(tmp_path, variant):
-    common = ["years=2025-2026", "workflow=quick", "census.size=400", *VARIANTS[variant]]
-    _, sql_db = run_simulation(tmp_path / "sql", [*common, "engine=sql"])
-    _, polars_db = run_simulation(tmp_path / "polars", [*common, "engine=polars"])
-    problems = [p for table, exclude in PUBLISHED.items() for p in compare(sql_db, polars_db, table, exclude)]
-    problems += [p for table in EVENT_RELATIONS for p in compare(sql_db, polars_db, table, None)
-                 if "empty in" not in p]
+    problems = _variant_problems(tmp_path, ["years=2025-2026", "workflow=quick", "census.size=400", *VARIANTS[variant]])
     assert not problems, f"variant {variant}: engine=polars differs from engine=sql:\n" + "\n".join(problems)
+
+
+# Plan designs and options that take the plan steps down paths the default design does not:
+# QACA (all-eligible AE sweep, no hire-date cutoff, other match ceiling), no auto-enrollment
+# (voluntary and year-over-year paths), match responses (first year, up and down), hires drawn
+# plan-ineligible, AE scope of all eligible employees (with a two-year wait so census employees
+# become newly eligible after the first year, where the scope matters), escalation without a
+# hire-date cutoff.
+PLAN_VARIANTS = {
+    "qaca": ["plan=qaca"],
+    "no_auto_enroll": ["plan=no_auto_enroll"],
+    "match_response": ["plan.deferral_match_response.enabled=true"],
+    "new_hire_ineligible": ["plan.plan_eligibility.new_hire_ineligible_pct=0.2"],
+    "ae_scope_all": ["plan.enrollment.auto_enrollment.scope=all_eligible_employees",
+                     "plan.plan_eligibility.waiting_period_days=730"],
+    "escalation_no_cutoff": ["plan.deferral_auto_escalation.hire_date_cutoff=null"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(PLAN_VARIANTS))
+def test_plan_variants_identical(tmp_path, variant):
+    common = ["years=2025-2026", "workflow=quick", "census.size=400", *PLAN_VARIANTS[variant]]
+    problems = _variant_problems(tmp_path, common)
+    assert not problems, f"plan variant {variant}: engine=polars differs from engine=sql:\n" + "\n".join(problems)

@@ -14,15 +14,19 @@ from planalign.db import read_frame, write_table
 from planalign.engines.polars_engine.exprs import (
     EVENT_SCHEMA,
     add_days,
+    band_join,
     date_diff_days,
     event_columns,
     first_where_greater,
+    level_at,
+    rate_from_units,
     round_money,
     tenure_at,
+    units_from_rate,
 )
 from planalign.paths import DBT_PROJECT_DIR
 
-MACRO_FILES = ("money.sql", "events.sql")
+MACRO_FILES = ("money.sql", "events.sql", "plan.sql")
 
 
 def render(call: str) -> str:
@@ -96,3 +100,52 @@ def test_event_schema_matches_event_columns_macro(con):
     diff = "select * from {} except all select * from {}"
     assert con.execute(diff.format("sql_events", "polars_events")).fetchall() == []
     assert con.execute(diff.format("polars_events", "sql_events")).fetchall() == []
+
+
+def test_plan_rate_and_level_macros_match_sql(con):
+    rng = random.Random(11)
+    units = [0, 1, 500, 1000, 2000, 3000, 6000, 10000, 75000] + [rng.randrange(0, 75001) for _ in range(5000)]
+    promo = [None if rng.random() < 0.5 else date(2025, rng.randrange(1, 13), 1) for _ in units]
+    frame = pl.DataFrame({
+        "units": units,
+        "rate": [u * 1e-5 + rng.choice([0.0, 1e-12, -1e-12]) for u in units],
+        "promotion_date": promo,
+        "promoted_level": [rng.randrange(2, 6) for _ in units],
+        "level_id": [rng.randrange(1, 5) for _ in units],
+        "d": [date(2025, rng.randrange(1, 13), rng.randrange(1, 29)) for _ in units],
+    }, schema_overrides={"units": pl.Int64, "promoted_level": pl.Int32, "level_id": pl.Int32})
+    con.register("frame", frame.to_arrow())
+    columns = [render("rate_from_units('units')"), render("units_from_rate('rate')"), render("level_at('d')")]
+    sql = read_frame(con, "select {} as r, {} as u, {} as l from frame".format(*columns))
+    got = frame.select(
+        rate_from_units(pl.col("units")).alias("r"),
+        units_from_rate(pl.col("rate")).alias("u"),
+        level_at(pl.col("d")).alias("l"),
+    )
+    assert got.equals(sql), got.schema
+
+
+@pytest.mark.parametrize("bands", [
+    # disjoint with an open top (the resolver's segments): the when-chain path
+    [("young", 0, 31), ("mid", 31, 46), ("mature", 46, 56), ("senior", 56, None)],
+    # a gap (values in it drop) and an unsorted table
+    [("b", 40, 60), ("a", 20, 30)],
+    # overlapping bands: rows in both appear twice (the cross-join path)
+    [("a", 0, 50), ("b", 40, None)],
+    [("a", 0, None), ("b", 10, None)],
+    [],
+])
+def test_band_join_is_the_sql_inner_join(con, bands):
+    rng = random.Random(2)
+    frame = pl.DataFrame({"employee_id": [f"E{i}" for i in range(3000)],
+                          "x": [None if i % 97 == 0 else rng.randrange(-5, 90) for i in range(3000)]},
+                         schema_overrides={"x": pl.Int64})
+    table = pl.DataFrame(bands, schema={"label": pl.String, "lo": pl.Int64, "hi": pl.Int64}, orient="row")
+    got = band_join(frame.lazy(), table, pl.col("x"), "lo", "hi").collect()
+    con.register("frame", frame.to_arrow())
+    con.register("bands", table.to_arrow())
+    band = render("in_band('f.x', 'b.lo', 'b.hi')")
+    sql = read_frame(con, f"select f.*, b.label from frame f join bands b on {band}")
+    assert got.columns == ["employee_id", "x", "label"]
+    key = ["employee_id", "label"]
+    assert got.sort(key).equals(sql.sort(key))

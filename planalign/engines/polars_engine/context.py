@@ -18,6 +18,11 @@ from planalign.db import read_frame
 START_POP_COLUMNS = (
     "employee_id", "employee_ssn", "ka", "kb", "employee_hire_date", "level_id", "current_compensation",
     "current_age", "decision_tenure", "age_band", "tenure_band", "h_term", "p_promo",
+    # the carried DC-plan state (domain.md §2.1), read by the plan steps
+    "employee_birth_date", "auto_escalation_opt_out", "plan_ineligible", "eligibility_event_emitted",
+    "is_enrolled_flag", "deferral_rate_units", "employee_enrollment_date", "enrollment_method", "ever_opted_out",
+    "ever_auto_enrolled", "initial_decision_done", "original_deferral_rate_units", "total_deferral_escalations",
+    "last_escalation_date", "total_escalation_units",
 )
 NEEDS_COLUMNS = (
     "starting_workforce_count", "expected_experienced_terminations", "total_hires_needed",
@@ -64,8 +69,15 @@ class YearContext:
             self._frames[name] = self._read(name)
         return self._frames[name]
 
+    def param_row(self, name: str) -> dict[str, Any]:
+        """A one-row parameter table (``param_plan``, ``param_irs_limits``) as a dict."""
+        frame = self.param(name)
+        if frame.height != 1:
+            raise ValueError(f"{name} has {frame.height} rows, expected 1")
+        return frame.row(0, named=True)
+
     def start_pop(self) -> pl.LazyFrame:
-        """A(Y): the start-of-year population, the columns the workforce steps use."""
+        """A(Y): the start-of-year population, the columns the event steps use."""
         return self._frames["int_start_pop"].lazy()
 
     def table(self, name: str) -> pl.LazyFrame:

@@ -140,3 +140,61 @@ def first_where_greater(x: pl.Expr, thresholds: list[tuple[int, int]]) -> pl.Exp
     for value, cum in pairs[1:]:
         chain = chain.when(pl.lit(cum, dtype=pl.Int64) > x).then(pl.lit(value, dtype=pl.Int32))
     return chain.otherwise(pl.lit(None, dtype=pl.Int32))
+
+
+# ----------------------------------------------------------------------------- DC plan (dbt/macros/plan.sql)
+
+
+def rate_from_units(units: pl.Expr) -> pl.Expr:
+    """``rate_from_units``: ``units * 1.0e-5`` (BIGINT times DOUBLE)."""
+    return units * 1e-5
+
+
+def units_from_rate(rate: pl.Expr) -> pl.Expr:
+    """``units_from_rate``: ``CAST(floor(rate * 100000.0 + 0.5) AS BIGINT)``."""
+    return (rate * 100000.0 + 0.5).floor().cast(pl.Int64)
+
+
+def level_at(d: pl.Expr | date) -> pl.Expr:
+    """``level_at``: the promoted level from the promotion date on, else the start level."""
+    at = pl.lit(d, dtype=pl.Date) if isinstance(d, date) else d
+    promoted = pl.col("promotion_date").is_not_null() & (pl.col("promotion_date") <= at)
+    return pl.when(promoted).then(pl.col("promoted_level")).otherwise(pl.col("level_id"))
+
+
+def in_band(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
+    """``in_band``: ``x >= lo AND (hi IS NULL OR x < hi)``."""
+    return (x >= lo) & (hi.is_null() | (x < hi))
+
+
+def band_join(frame: pl.LazyFrame, bands: pl.DataFrame, x: pl.Expr, lo: str, hi: str) -> pl.LazyFrame:
+    """SQL ``JOIN bands ON in_band(x, lo, hi)``: an inner join, so a row in no band drops and a
+    row in two overlapping bands appears twice. ``bands`` is a small parameter table; its other
+    columns are added to ``frame``, ``lo``/``hi`` are not.
+
+    Bands that do not overlap (the resolver's segments) take a ``when`` chain per band plus a
+    filter, which is that join without copying every row per band; otherwise a cross join."""
+    labels = [c for c in bands.columns if c not in (lo, hi)]
+    rows = list(bands.iter_rows(named=True))
+    disjoint = all(r[lo] is not None for r in rows)
+    if disjoint:
+        rows.sort(key=lambda r: r[lo])
+        disjoint = all(a[hi] is not None and a[hi] <= b[lo] for a, b in zip(rows, rows[1:], strict=False))
+    if not disjoint:
+        return frame.join(bands.lazy(), how="cross").filter(in_band(x, pl.col(lo), pl.col(hi))).drop(lo, hi)
+    matched = "__band"
+    index = pl.lit(None, dtype=pl.Int32)
+    for i, row in reversed(list(enumerate(rows))):
+        bound_lo = pl.lit(row[lo], dtype=bands.schema[lo])
+        bound_hi = pl.lit(row[hi], dtype=bands.schema[hi])
+        index = pl.when(in_band(x, bound_lo, bound_hi)).then(pl.lit(i, dtype=pl.Int32)).otherwise(index)
+    positions = list(range(len(rows)))
+    return (
+        frame.with_columns(index.alias(matched))
+        .filter(pl.col(matched).is_not_null())
+        .with_columns([
+            pl.col(matched).replace_strict(positions, [r[c] for r in rows], return_dtype=bands.schema[c]).alias(c)
+            for c in labels
+        ])
+        .drop(matched)
+    )
