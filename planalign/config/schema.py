@@ -400,7 +400,9 @@ class AutoEscalation(Strict):
     increment_amount: Annotated[float, Field(gt=0.0, le=0.75)] = 0.01
     maximum_rate: Annotated[float, Field(gt=0.0, le=0.75)] = 0.10
     hire_date_cutoff: date | None = date(2020, 1, 1)
-    require_active_enrollment: bool = True
+    # Escalation only ever applies to active participants (domain.md §5.5); the key is kept for
+    # compatibility with reference configs, and anything but true is refused rather than ignored.
+    require_active_enrollment: Literal[True] = True
     first_escalation_delay_years: Annotated[int, Field(ge=0, le=50)] = 1
 
 

@@ -13,6 +13,7 @@ from planalign.errors import ConfigError
 from planalign.paths import CONF_DIR
 from tests.conftest import compose_config
 
+PRESETS = ["sweep", "ci"]
 GROUPS = ["workflow", "engine", "state", "cleanup", "hooks", "census", "simulation", "workforce", "hazards",
           "compensation", "new_hire", "raise_timing", "plan", "runtime", "coordinator"]
 REQUIRED_EXTRA = {"census": {"file": ["census.path=some.csv"]}}
@@ -35,6 +36,15 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
     coordinator = build_coordinator(cfg)
     assert coordinator.settings.start_year == 2025
     coordinator.close()
+
+
+@pytest.mark.parametrize(("group", "option"), [(g, o) for g in PRESETS for o in _options(g)])
+def test_presets_compose(group, option, tmp_path):
+    overrides = [f"+{group}={option}", f"paths.output_dir={tmp_path}"]
+    if option == "slurm":
+        overrides.append("hydra.launcher.partition=any")
+    cfg = compose_config(overrides)
+    build_coordinator(cfg).close()
 
 
 @pytest.mark.parametrize("option", _options("experiment"))
@@ -79,6 +89,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["+plan.enrollment.auto_enrollment.windw_days=3"], "plan.enrollment.auto_enrollment.windw_days"),
         (["+runtime.thread=4"], "runtime.thread"),
         (["+simulation.random_seed_overrides.hirng=3"], "simulation.random_seed_overrides"),
+        (["plan.deferral_auto_escalation.require_active_enrollment=false"], "require_active_enrollment"),
     ],
 )
 def test_bad_config_names_the_key(overrides, needle, tmp_path):
