@@ -23,7 +23,9 @@ def timing_rows(run: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"kind": "stage", "year": item["year"], "name": item["stage"], "seconds": float(item["seconds"])})
     engine = record.get("engine") or {}
     for item in engine.get("step_timings", []) or []:
-        rows.append({"kind": "engine_step", "year": item.get("year"), "name": str(item.get("step")),
+        steps = item.get("steps") or [item.get("step")]
+        name = f"{item.get('engine', '?')}:{'+'.join(str(s) for s in steps)}"
+        rows.append({"kind": "engine_step", "year": item.get("year"), "name": name,
                      "seconds": float(item.get("seconds", 0.0))})
     return rows
 

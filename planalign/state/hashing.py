@@ -1,8 +1,11 @@
 """Content hashes of a year's published tables (timestamps excluded).
 
-Why not Python's ``hash()`` or DuckDB's ``hash()``: the first is salted per process, the
-second is an implementation detail. md5 over a canonical, ordered text rendering of the rows
-is stable across processes and versions, and any changed row changes it.
+The hash is DuckDB's vectorised row hash of every column, summed as a 128-bit integer, plus
+the row count: any changed, added or removed row changes it, it does not depend on row order,
+and it costs ~20 ms for 80,000 snapshot rows (rendering rows as text and md5-ing them cost
+~1 s). DuckDB's hash function is an implementation detail of the DuckDB version, so the
+format carries a version tag: after a DuckDB upgrade a resume refuses (safe) rather than
+accepting unverified data. Never Python's ``hash()``, which is salted per process.
 """
 
 from __future__ import annotations
@@ -14,21 +17,25 @@ import duckdb
 from planalign.db import table_exists
 
 HASHED_TABLES = {
-    "fct_yearly_events": ("created_at", "event_id"),
-    "fct_workforce_snapshot": ("snapshot_created_at", "employee_id"),
+    "fct_yearly_events": "created_at",
+    "fct_workforce_snapshot": "snapshot_created_at",
 }
 
 
+def _format_tag() -> str:
+    return f"rowhash-duckdb{duckdb.__version__}"
+
+
 def table_year_hash(con: duckdb.DuckDBPyConnection, table: str, year: int) -> str:
-    excluded, order_key = HASHED_TABLES[table]
+    excluded = HASHED_TABLES[table]
     if not table_exists(con, table):
         return "absent"
-    row = con.execute(
-        f"""select count(*), md5(coalesce(string_agg(cast(t as varchar), chr(10) order by t.{order_key}), ''))
-        from (select * exclude ({excluded}) from {table} where simulation_year = ?) t""",
+    count, total = con.execute(
+        f"select count(*), coalesce(sum(hash(t)::hugeint), 0) "
+        f"from (select * exclude ({excluded}) from {table} where simulation_year = ?) t",
         [year],
     ).fetchall()[0]
-    return f"{row[0]}:{row[1]}"
+    return f"{_format_tag()}:{count}:{total}"
 
 
 def year_content_hash(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
