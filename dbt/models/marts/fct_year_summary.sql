@@ -8,19 +8,7 @@ ev as (
         count(*) filter (where event_category = 'termination') as experienced_terminations,
         count(*) filter (where event_category = 'new_hire_termination') as new_hire_terminations,
         count(*) filter (where event_type = 'promotion') as promotions,
-        count(*) filter (where event_type = 'raise') as raises
-    from {{ ref('int_yearly_events') }}
-),
-st as (
-    select
-        count(*) filter (where employment_status = 'active') as ending_headcount,
-        sum({{ round_cents('current_compensation') }}) filter (where employment_status = 'active') as active_comp_cents,
-        sum({{ round_cents('prorated_annual_compensation') }}) as payroll_cents
-    from {{ ref('int_workforce_state') }}
-),
-pp as (select plan_enabled from {{ source('planalign', 'param_plan') }}),
-dc_ev as (
-    select
+        count(*) filter (where event_type = 'raise') as raises,
         count(*) filter (where event_type = 'eligibility') as eligibility_events,
         count(*) filter (where event_type = 'enrollment') as enrollments,
         count(*) filter (where event_category = 'auto_enrollment') as auto_enrollments,
@@ -32,6 +20,14 @@ dc_ev as (
         count(*) filter (where event_type = 'deferral_match_response') as match_responses
     from {{ ref('int_yearly_events') }}
 ),
+st as (
+    select
+        count(*) filter (where employment_status = 'active') as ending_headcount,
+        sum({{ round_cents('current_compensation') }}) filter (where employment_status = 'active') as active_comp_cents,
+        sum({{ round_cents('prorated_annual_compensation') }}) as payroll_cents
+    from {{ ref('int_workforce_state') }}
+),
+pp as (select plan_enabled from {{ source('planalign', 'param_plan') }}),
 dc as (
     -- DC metrics (domain.md §6.3) over the snapshot's DC columns; actives unless stated
     select
@@ -102,15 +98,15 @@ select
     case when pp.plan_enabled then dc.participating_census end as participating_census,
     case when pp.plan_enabled then dc.not_participating_opted_out end as not_participating_opted_out,
     case when pp.plan_enabled then dc.not_participating_not_enrolled end as not_participating_not_enrolled,
-    case when pp.plan_enabled then dc_ev.eligibility_events end as eligibility_events,
-    case when pp.plan_enabled then dc_ev.enrollments end as enrollments,
-    case when pp.plan_enabled then dc_ev.auto_enrollments end as auto_enrollments,
-    case when pp.plan_enabled then dc_ev.proactive_enrollments end as proactive_enrollments,
-    case when pp.plan_enabled then dc_ev.voluntary_enrollments end as voluntary_enrollments,
-    case when pp.plan_enabled then dc_ev.year_over_year_enrollments end as year_over_year_enrollments,
-    case when pp.plan_enabled then dc_ev.opt_outs end as opt_outs,
-    case when pp.plan_enabled then dc_ev.escalations end as escalations,
-    case when pp.plan_enabled then dc_ev.match_responses end as match_responses,
+    case when pp.plan_enabled then ev.eligibility_events end as eligibility_events,
+    case when pp.plan_enabled then ev.enrollments end as enrollments,
+    case when pp.plan_enabled then ev.auto_enrollments end as auto_enrollments,
+    case when pp.plan_enabled then ev.proactive_enrollments end as proactive_enrollments,
+    case when pp.plan_enabled then ev.voluntary_enrollments end as voluntary_enrollments,
+    case when pp.plan_enabled then ev.year_over_year_enrollments end as year_over_year_enrollments,
+    case when pp.plan_enabled then ev.opt_outs end as opt_outs,
+    case when pp.plan_enabled then ev.escalations end as escalations,
+    case when pp.plan_enabled then ev.match_responses end as match_responses,
     case when pp.plan_enabled then {{ cents_to_dollars('dc.contribution_cents') }} end as employee_contributions,
     case when pp.plan_enabled then {{ cents_to_dollars('dc.match_cents') }} end as employer_match,
     case when pp.plan_enabled then {{ cents_to_dollars('dc.core_cents') }} end as employer_core,
@@ -123,4 +119,3 @@ cross join ev
 cross join st
 cross join pp
 cross join dc
-cross join dc_ev
