@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from planalign.census.reader import KNOWN_COLUMNS, REQUIRED_COLUMNS
+from planalign.census.reader import KNOWN_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planalign.errors import CensusError
 from planalign.random.polars_exprs import MAX_ID_LENGTH, with_employee_keys
 
@@ -178,19 +178,7 @@ def _with_defaults(raw: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
 
 def _parse(raw: pl.DataFrame) -> pl.DataFrame:
     """Steps 1-3 inputs: trimmed id and parsed typed columns, plus the raw termination text."""
-    raw = _with_defaults(
-        raw,
-        (
-            "employee_ssn",
-            "employee_termination_date",
-            "active",
-            "employee_deferral_rate",
-            "employee_job_level",
-            "scheduled_hours_per_week",
-            "auto_escalation_opt_out",
-            "eligibility_override",
-        ),
-    )
+    raw = _with_defaults(raw, OPTIONAL_COLUMNS)
     hours = _parse_float("scheduled_hours_per_week", _dtype(raw, "scheduled_hours_per_week"))
     hours_valid = (hours > 0) & (hours <= MAX_HOURS_PER_WEEK)
     return raw.select(
