@@ -62,6 +62,6 @@ def append_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame)
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
-    if params:
-        return con.execute(query, params).pl()  # .pl() drains the result
-    return con.sql(query).pl()
+    # con.sql(...).pl(), not execute(...).pl(): the latter is gone in DuckDB 2 and would leave
+    # an unread result blocking the connection
+    return con.sql(query, params=params or None).pl()

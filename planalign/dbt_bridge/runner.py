@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -145,7 +146,14 @@ class DbtRunner:
 
     # ------------------------------------------------------------------ cleanup
     def close(self) -> None:
-        """Release dbt-duckdb's cached connection and dbt's process-global adapter state."""
+        """Release dbt-duckdb's cached connection and dbt's process-global adapter state.
+
+        Nothing to release when dbt was never imported (an ``engine=polars`` run): importing
+        it here only to clean up would cost a second.
+        """
+        if "dbt.adapters.factory" not in sys.modules:
+            self.manifest = None
+            return
         try:
             from dbt.adapters.factory import cleanup_connections, reset_adapters
 

@@ -182,10 +182,23 @@ class Coordinator:
             raise
 
     # ------------------------------------------------------------------ outputs
+    def _flush_engine(self, run: RunContext, status: str) -> None:
+        """Let an engine that holds the year's relations in memory write them to the file."""
+        flush = getattr(self.engine, "flush", None)
+        if flush is None:
+            return
+        try:
+            flush(run)
+        except Exception as exc:
+            if status == "completed":
+                raise
+            log.warning("intermediate relations of the failed year not written: %s", exc)
+
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
                 error: BaseException | None = None) -> SimulationSummary:
-        wall = time.perf_counter() - wall_start
         outputs: dict[str, Any] = {"database": str(run.database)}
+        self._flush_engine(run, status)
+        wall = time.perf_counter() - wall_start
         frame = pl.DataFrame()
         try:
             frame = summary_frame(run.con)

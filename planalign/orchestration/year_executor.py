@@ -8,6 +8,7 @@ from typing import Any
 
 from planalign.census.ingest import write_census
 from planalign.db import table_exists, write_table
+from planalign.engines.model_builders import builder_of
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
 from planalign.orchestration.stages import Stage, StageResult
 from planalign.random.sql_macros import install_draw_macros
@@ -45,13 +46,13 @@ class YearExecutor:
     def _dispatch(self, run: Any, year: int, stage: Stage, *, engine: Any, workflow: Any,
                   last_year: int) -> StageResult:
         if stage is Stage.INITIALIZATION:
-            return self.initialization(run, year)
+            return self.initialization(run, year, engine)
         if stage is Stage.FOUNDATION:
-            return self.foundation(run, year)
+            return self.foundation(run, year, engine)
         if stage is Stage.EVENT_GENERATION:
             return engine.generate_events(run, year)
         if stage is Stage.STATE_ACCUMULATION:
-            return self.state_accumulation(run, year)
+            return self.state_accumulation(run, year, engine)
         if stage is Stage.VALIDATION:
             return self.validation(run, year, run_dbt_tests=workflow.run_dbt_tests(year, last_year))
         if stage is Stage.REPORTING:
@@ -59,7 +60,8 @@ class YearExecutor:
         raise StageError(stage.value, year, "unknown stage")
 
     # ------------------------------------------------------------------ stages
-    def initialization(self, run: Any, year: int) -> StageResult:
+    # The engine's model builder builds the non-event models (dbt unless the engine has its own).
+    def initialization(self, run: Any, year: int, engine: Any = None) -> StageResult:
         """Resolve this year's parameters; on the first year load the census and the baseline."""
         install_draw_macros(run.con, run.dbt.project_dir)
         resolved = run.resolver.resolve(year)
@@ -71,7 +73,7 @@ class YearExecutor:
                 run.pending_census = None
             elif not table_exists(run.con, "census_clean"):
                 raise StageError("INITIALIZATION", year, "no census loaded")
-            run.dbt.run("tag:init", run.dbt_vars(year), year=year, stage="INITIALIZATION")
+            builder_of(engine).build(run, year, "init", stage="INITIALIZATION")
         elif not table_exists(run.con, "fct_workforce_snapshot") or not run.con.execute(
             "select count(*) from fct_workforce_snapshot where simulation_year = ?", [year - 1]
         ).fetchall()[0][0]:
@@ -79,13 +81,11 @@ class YearExecutor:
                              f"simulate {run.settings.start_year}-{year - 1} first")
         return StageResult.ok(f"parameters for {year}")
 
-    def foundation(self, run: Any, year: int) -> StageResult:
-        run.dbt.run("tag:foundation", run.dbt_vars(year), year=year, stage="FOUNDATION")
-        return StageResult.ok()
+    def foundation(self, run: Any, year: int, engine: Any = None) -> StageResult:
+        return builder_of(engine).build(run, year, "foundation", stage="FOUNDATION")
 
-    def state_accumulation(self, run: Any, year: int) -> StageResult:
-        run.dbt.run("tag:state", run.dbt_vars(year), year=year, stage="STATE_ACCUMULATION")
-        return StageResult.ok()
+    def state_accumulation(self, run: Any, year: int, engine: Any = None) -> StageResult:
+        return builder_of(engine).build(run, year, "state", stage="STATE_ACCUMULATION")
 
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
         reports = check_year(run.con, year, run.settings.start_year)

@@ -42,11 +42,17 @@ left join {{ ref('int_term_dates') }} t using (employee_id)
 """
 
 
-def test_unregistered_event_models_run_on_dbt(tmp_path):
+def _project_with_probe(tmp_path):
     project = tmp_path / "dbt"
     shutil.copytree(dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     (project / "models" / "intermediate" / "events" / "int_ev_probe.sql").write_text(PROBE)
-    summary, db = run_simulation(tmp_path / "out", [*SMALL, "engine=polars", f"paths.dbt_project_dir={project}"])
+    return project
+
+
+def test_unregistered_event_models_run_on_dbt(tmp_path):
+    project = _project_with_probe(tmp_path)
+    summary, db = run_simulation(tmp_path / "out", [*SMALL, "engine=polars", "engine.models=dbt",
+                                                    f"paths.dbt_project_dir={project}"])
     assert summary.status == "completed"
     with duckdb.connect(str(db), read_only=True) as con:
         probe = con.execute("select count(*), count(termination_date) from int_ev_probe").fetchall()[0]
@@ -58,3 +64,16 @@ def test_unregistered_event_models_run_on_dbt(tmp_path):
     assert set(engine["event_steps"].values()) == {"polars"}
     closing = [t for t in engine["step_timings"] if t["engine"] == "sql"]
     assert len(closing) == 1 and "int_ev_probe" in closing[0]["select"] and "tag:publish" in closing[0]["select"]
+
+
+def test_polars_models_refuse_a_dbt_model_without_a_twin(tmp_path):
+    """With no dbt in the run, a model no Polars twin builds would silently not exist: refuse
+    before the first model is built."""
+    project = _project_with_probe(tmp_path)
+    with pytest.raises(StageError, match=r"dbt models without a Polars version: \['int_ev_probe'\].*engine.models=dbt") as info:
+        run_simulation(tmp_path / "out", [*SMALL, "engine=polars", f"paths.dbt_project_dir={project}"])
+    assert info.value.stage == "INITIALIZATION"
+    with duckdb.connect(str(tmp_path / "out" / "planalign.duckdb"), read_only=True) as con:
+        published = con.execute("select count(*) from information_schema.tables "
+                                "where table_name = 'fct_yearly_events'").fetchall()[0][0]
+    assert published == 0

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from planalign.engines.polars_engine.models import MODELS
+from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
 from tests.conftest import run_simulation
 
@@ -47,12 +49,13 @@ CENSUSES = {
 }
 ENGINES = {
     "sql": ["engine=sql"],
-    "polars": ["engine=polars"],
+    "polars": ["engine=polars"],                         # the whole year in Polars (no dbt)
+    "polars_dbt_models": ["engine=polars", "engine.models=dbt"],  # Polars events, dbt models
     "hybrid": ["engine=hybrid"],  # default split: workforce polars, plan sql
     **{name: ["engine=hybrid", *(f"engine.split.{k}={v}" for k, v in split.items())] for name, split in SPLITS.items()},
 }
 CASES = [
-    ("synthetic", "polars"), ("synthetic", "hybrid"), ("synthetic", "hybrid_alternating"),
+    ("synthetic", "polars"), ("synthetic", "polars_dbt_models"), ("synthetic", "hybrid"), ("synthetic", "hybrid_alternating"),
     ("synthetic", "hybrid_alternating_b"),
     ("edge", "polars"), ("edge", "hybrid"), ("edge", "hybrid_alternating"),
 ]
@@ -69,6 +72,13 @@ EVENT_RELATIONS = (
     "int_plan_population", "int_ev_eligibility", "int_plan_enrollment_decisions", "int_ev_enrollment",
     "int_ev_opt_out", "int_ev_match_response", "int_ev_escalation",
 )
+# The Polars twins of the non-event models (engine=polars) build these; the last year's rows.
+MODEL_RELATIONS = {
+    "stg_census": None, "int_baseline_workforce": None, "int_prior_year_state": None, "int_start_pop": None,
+    "int_workforce_needs": None, "int_yearly_events": "created_at", "int_compensation_timeline": None,
+    "int_workforce_state": None, "int_plan_enrollment_state": None, "int_plan_contributions": None,
+    "int_plan_employer_contributions": None, "int_plan_state": None,
+}
 # Legitimately empty in the last year: match responses happen in the first simulation year only.
 EMPTY_IN_LAST_YEAR = {"int_ev_match_response"}
 
@@ -165,6 +175,8 @@ def _relation_problems(reference: Path, other: Path, allow_empty: bool) -> list[
             if "empty in" in problem and (allow_empty or table in EMPTY_IN_LAST_YEAR):
                 continue
             problems.append(problem)
+    for table, exclude in MODEL_RELATIONS.items():
+        problems += compare(reference, other, table, exclude)
     return problems
 
 
@@ -205,18 +217,40 @@ def test_provenance_records_the_split(runs):
 
 
 @pytest.mark.parametrize("census", sorted(CENSUSES))
-def test_polars_runs_every_step_in_polars(runs, census):
-    """engine=polars: every registered step, workforce and plan, ran in Polars; dbt only published."""
-    engine = run_json(runs(census, "polars"))["engine"]
+def test_polars_runs_the_whole_year_in_polars(runs, census):
+    """engine=polars: every event step and every model's twin ran in Polars; dbt never ran."""
+    record = run_json(runs(census, "polars"))
+    engine = record["engine"]
     assert engine["event_steps"] == dict.fromkeys(step_names(), "polars")
-    assert engine["unregistered_sql_models"] == []
+    assert engine["models"] == "polars" and engine["unregistered_sql_models"] == []
+    assert record["dbt"]["invocations"] == 0 and record["dbt"]["manifest"] == "none"
+    models = [m.name for m in MODELS]
     for year in (2025, 2026, 2027):
-        timings = [t for t in engine["step_timings"] if t["year"] == year]
-        ran = [t["steps"][0] for t in timings if t["engine"] == "polars" and t["steps"] != ["read_inputs"]]
-        assert ran == step_names()
-        sql = [t for t in timings if t["engine"] == "sql"]
+        ran = [t["steps"][0] for t in engine["step_timings"] if t["year"] == year and t["steps"] != ["read_inputs"]]
+        assert all(t["engine"] == "polars" for t in engine["step_timings"])
+        expected = [*step_names(), *[m.name for m in MODELS if m.tag in ("publish", "state")]]
+        init = [m.name for m in MODELS if m.tag == "init"] if year == 2025 else []
+        foundation = [m.name for m in MODELS if m.tag == "foundation"]
+        assert ran == [*init, *foundation, *expected]
+    assert set(engine["polars_step_seconds_total"]) >= set(step_names()) | set(models)
+
+
+def test_polars_event_steps_with_dbt_models(runs):
+    """engine.models=dbt: events in Polars, then one dbt invocation publishes; state on dbt."""
+    engine = run_json(runs("synthetic", "polars_dbt_models"))["engine"]
+    assert engine["models"] == "dbt"
+    for year in (2025, 2026, 2027):
+        sql = [t for t in engine["step_timings"] if t["year"] == year and t["engine"] == "sql"]
         assert [(t["steps"], t["select"]) for t in sql] == [(["publish"], ["tag:publish"])], sql
-    assert set(engine["polars_step_seconds_total"]) >= set(step_names())
+
+
+def test_model_contracts_match_the_dbt_models(runs):
+    """contracts.json (the types the Polars twins are written with) is what dbt builds."""
+    with duckdb.connect(str(runs("synthetic", "sql")), read_only=True) as con:
+        for name, columns in contracts().items():
+            assert describe(con, name) == columns, (
+                f"{name}: the dbt model changed; regenerate planalign/engines/polars_engine/models/contracts.json "
+                "with python -m planalign.engines.polars_engine.models.contracts --write <sql run db>")
 
 
 def _variant_problems(tmp_path: Path, common: list[str]) -> list[str]:

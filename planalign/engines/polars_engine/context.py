@@ -39,9 +39,10 @@ def _quote(name: str) -> str:
 class YearContext:
     """Inputs and intermediate results of one year's Polars pipeline."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, year: int):
+    def __init__(self, con: duckdb.DuckDBPyConnection, year: int, source: dict[str, pl.DataFrame] | None = None):
         self.con = con
         self.year = year
+        self._source = source or {}  # relations of this year already in memory (the Polars models')
         self._frames: dict[str, pl.DataFrame] = {}
         self.produced: dict[str, pl.DataFrame] = {}
         scalars = read_frame(con, "select * from param_scalars")
@@ -60,6 +61,9 @@ class YearContext:
 
     # ------------------------------------------------------------------ reading
     def _read(self, table: str, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+        if table in self._source:
+            frame = self._source[table]
+            return frame if columns is None else frame.select(columns)
         cols = "*" if columns is None else ", ".join(_quote(c) for c in columns)
         return read_frame(self.con, f"select {cols} from {_quote(table)}")
 

@@ -64,8 +64,14 @@ def manifest_event_models(manifest: Any) -> dict[str, set[str]]:
 class StepRunner:
     """Executes one year's steps with a fixed step -> engine assignment; records timings."""
 
-    def __init__(self, assignment: Mapping[str, str], steps: tuple[EventStep, ...] = EVENT_STEPS):
+    def __init__(self, assignment: Mapping[str, str], steps: tuple[EventStep, ...] = EVENT_STEPS,
+                 publisher: Any = None):
         self.steps = steps
+        # With a Polars model builder (engine=polars, models=polars) the year publishes in Polars
+        # and never calls dbt; without one, the closing dbt invocation publishes.
+        self.publisher = publisher
+        if publisher is not None and any(a != "polars" for a in assignment.values()):
+            raise ValueError("a Polars publisher needs every event step on Polars")
         self.assignment = dict(assignment)
         self.batches = plan_batches(self.assignment, steps)
         self.unregistered_models: list[str] | None = None
@@ -75,6 +81,9 @@ class StepRunner:
     # ------------------------------------------------------------------ dbt project
     def _discover(self, run: Any, year: int) -> list[str]:
         """The tag:events models no step registers (run on dbt); checks the registry order once."""
+        if self.unregistered_models is None and self.publisher is not None:
+            self.publisher.check_project(run, year, STAGE)  # no dbt in this run: every model has a twin
+            self.unregistered_models = []
         if self.unregistered_models is None:
             if run.dbt.manifest is None:
                 run.dbt.parse()
@@ -98,6 +107,7 @@ class StepRunner:
 
     # ------------------------------------------------------------------ Polars
     def _polars_step(self, ctx: YearContext, step: EventStep) -> dict[str, Any]:
+        """Run one Polars step; its relations go to DuckDB now, or stay with the publisher."""
         year = ctx.year
         start = time.perf_counter()
         try:
@@ -108,7 +118,10 @@ class StepRunner:
             compute = time.perf_counter() - start
             rows = {}
             for name, frame in zip(frames, collected, strict=True):
-                write_table(ctx.con, name, frame)
+                if self.publisher is not None:  # held in memory, written when the run ends
+                    self.publisher.keep(ctx.con, year, name, frame)
+                else:
+                    write_table(ctx.con, name, frame)
                 ctx.add(name, frame)
                 rows[name] = frame.height
         except StageError:
@@ -136,7 +149,7 @@ class StepRunner:
                 if ctx is None:
                     start = time.perf_counter()
                     try:
-                        ctx = YearContext(run.con, year)
+                        ctx = YearContext(run.con, year, self.publisher.frames_for(year) if self.publisher else None)
                     except Exception as exc:
                         raise StageError(STAGE, year, f"polars inputs: {type(exc).__name__}: {exc}") from exc
                     polars_seconds["read_inputs"] = round(time.perf_counter() - start, 4)
@@ -147,6 +160,14 @@ class StepRunner:
             elif not last:
                 dbt_seconds += self._dbt(run, year, batch.models, [s.name for s in batch.steps])
                 invocations += 1
+        if self.publisher is not None:
+            start = time.perf_counter()
+            self.publisher.build(run, year, "publish", stage=STAGE)
+            polars_seconds["publish"] = round(time.perf_counter() - start, 4)
+            return StageResult.ok(f"{len(polars_seconds) - 2} Polars steps, Polars publication",
+                                  polars_step_seconds=polars_seconds,
+                                  polars_seconds=round(sum(polars_seconds.values()), 4),
+                                  dbt_seconds=0.0, dbt_invocations=0)
         # One closing invocation: trailing SQL steps, unregistered tag:events models, publication.
         tail = self.batches[-1] if self.batches and self.batches[-1].engine == "sql" else Batch("sql")
         steps = [s.name for s in tail.steps] + (["unregistered"] if extra else []) + ["publish"]
@@ -169,6 +190,7 @@ class StepRunner:
                 totals[key] = round(totals.get(key, 0.0) + rec["seconds"], 4)
         return {
             "event_steps": dict(self.assignment),
+            "models": "polars" if self.publisher is not None else "dbt",
             "unregistered_sql_models": self.unregistered_models,
             "batches": [{"engine": b.engine, "steps": [s.name for s in b.steps]} for b in self.batches],
             # The pool is sized when polars is imported (POLARS_MAX_THREADS); a run cannot resize it.

@@ -26,7 +26,9 @@ sequenced as (
         {{ event_priority('f.event_type') }} as event_priority,
         cast(row_number() over (
             partition by f.employee_id
-            order by f.effective_date, {{ event_priority('f.event_type') }}, f.event_category
+            -- event_type, event_details: a total order, so a tie can never reorder between engines
+            order by f.effective_date, {{ event_priority('f.event_type') }}, f.event_category,
+                     f.event_type, f.event_details
         ) as integer) as event_sequence
     from filtered f
 )

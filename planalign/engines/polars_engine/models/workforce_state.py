@@ -1,0 +1,247 @@
+"""Polars twins of the workforce state models (``dbt/models/intermediate/state``): the
+compensation timeline and the year-end workforce state (domain.md §3.7)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from planalign.engines.polars_engine.exprs import (
+    add_days,
+    date_diff_days,
+    round_cents,
+    tenure_at,
+    units_from_rate,
+)
+from planalign.engines.polars_engine.models.context import ModelContext
+
+COMP_EVENTS = ("hire", "promotion", "raise")
+DEFERRAL_EVENTS = ("enrollment", "enrollment_change", "deferral_escalation", "deferral_match_response")
+
+# The ``people`` union of int_workforce_state.sql, with the types DuckDB gives the union.
+PEOPLE_SCHEMA: dict[str, pl.DataType] = {
+    "employee_id": pl.String(),
+    "employee_ssn": pl.String(),
+    "ka": pl.UInt64(),
+    "kb": pl.UInt64(),
+    "employee_birth_date": pl.Date(),
+    "employee_hire_date": pl.Date(),
+    "level_id": pl.Int32(),
+    "start_compensation": pl.Float64(),
+    "baseline_compensation": pl.Float64(),
+    "scheduled_hours_per_week": pl.Float64(),
+    "auto_escalation_opt_out": pl.Boolean(),
+    "eligibility_override": pl.Boolean(),
+    "is_new_hire": pl.Boolean(),
+}
+
+
+def arg_max(arg: pl.Expr, by: str, where: pl.Expr | None = None, *, minimum: bool = False) -> pl.Expr:
+    """DuckDB ``arg_max(arg, by) [FILTER (WHERE where)]`` as a group aggregation: the ``arg`` of
+    the row with the largest ``by``, skipping rows where ``arg`` or ``by`` is NULL (NULL when no
+    row is left). ``minimum`` gives ``arg_min``."""
+    keep = arg.is_not_null() & pl.col(by).is_not_null()
+    if where is not None:
+        keep = keep & where
+    ordered = arg.filter(keep).sort_by(pl.col(by).filter(keep))
+    return ordered.first() if minimum else ordered.last()
+
+
+def _bands(frame: pl.LazyFrame, bands: pl.DataFrame, x: str, label: str) -> pl.LazyFrame:
+    """``JOIN bands ON x >= min_value AND x < max_value``: an inner join (a NULL bound or a NULL
+    ``x`` matches nothing; overlapping bands duplicate the row), the band label as ``label``."""
+    return (
+        frame.join(bands.lazy().select(
+            pl.col("band_label").alias(label),
+            pl.col("min_value").alias("__lo"),
+            pl.col("max_value").alias("__hi"),
+        ), how="cross")
+        .filter((pl.col(x) >= pl.col("__lo")) & (pl.col(x) < pl.col("__hi")))
+        .drop("__lo", "__hi")
+    )
+
+
+def _windows(ctx: ModelContext) -> pl.LazyFrame:
+    """``people`` + ``windows`` of int_compensation_timeline.sql: the employment window of A(Y)
+    and this year's hires, with the salary and deferral rate held at its start."""
+    p = ctx.p
+    schema = {"employee_id": pl.String(), "employee_hire_date": pl.Date(),
+              "start_compensation": pl.Float64(), "start_rate_units": pl.Int64()}
+    start = ctx.table("int_start_pop").select(
+        "employee_id", "employee_hire_date", pl.col("current_compensation").alias("start_compensation"),
+        pl.col("deferral_rate_units").alias("start_rate_units"),
+    ).cast(schema)  # type: ignore[arg-type]
+    hires = ctx.table("int_new_hires").select(
+        "employee_id", "employee_hire_date", pl.col("current_compensation").alias("start_compensation"),
+        pl.lit(0, dtype=pl.Int64).alias("start_rate_units"),
+    ).cast(schema)  # type: ignore[arg-type]
+    terms = ctx.table("int_term_dates").select("employee_id", "termination_date")
+    return (
+        pl.concat([start, hires], how="vertical")
+        .join(terms, on="employee_id", how="left")
+        .with_columns(
+            pl.max_horizontal(pl.col("employee_hire_date"), pl.lit(p["jan1"], dtype=pl.Date)).alias("window_start"),
+            pl.coalesce(pl.col("termination_date"), pl.lit(p["dec31"], dtype=pl.Date)).alias("window_end"),
+        )
+    )
+
+
+def int_compensation_timeline(ctx: ModelContext) -> pl.LazyFrame:
+    """Twin of ``int_compensation_timeline.sql``: segments between change points (window start,
+    compensation and deferral events in the window), salary and rate carried forward
+    (``last_value ignore nulls`` = forward fill in (date, event_sequence) order), the last
+    change of a day winning (``arg_max`` by change_order), ``salary_run`` counting the days
+    with a compensation change."""
+    windows = _windows(ctx)
+    starts = windows.select(
+        "employee_id",
+        pl.col("window_start").alias("change_date"),
+        pl.lit(0, dtype=pl.Int64).alias("change_order"),
+        pl.col("start_compensation").alias("salary"),
+        pl.col("start_rate_units").alias("rate_units"),
+        pl.lit(True).alias("is_comp_change"),
+    )
+    is_comp = pl.col("event_type").is_in(COMP_EVENTS)
+    events = (
+        ctx.table("int_yearly_events")
+        .filter(pl.col("event_type").is_in(COMP_EVENTS + DEFERRAL_EVENTS))
+        .join(windows.select("employee_id", "window_start", "window_end"), on="employee_id", how="inner")
+        .filter(pl.col("effective_date").is_between(pl.col("window_start"), pl.col("window_end")))
+        .select(
+            "employee_id",
+            pl.col("effective_date").alias("change_date"),
+            pl.col("event_sequence").cast(pl.Int64).alias("change_order"),
+            pl.when(is_comp).then(pl.col("compensation_amount").cast(pl.Float64)).alias("salary"),
+            pl.when(pl.col("event_type").is_in(DEFERRAL_EVENTS))
+            .then(units_from_rate(pl.col("employee_deferral_rate"))).alias("rate_units"),
+            is_comp.alias("is_comp_change"),
+        )
+    )
+    per_day = (
+        pl.concat([starts, events], how="vertical")
+        .sort("employee_id", "change_date", "change_order")
+        .with_columns(
+            pl.col("salary").forward_fill().over("employee_id"),
+            pl.col("rate_units").forward_fill().over("employee_id"),
+        )
+        .group_by("employee_id", "change_date")
+        .agg(
+            arg_max(pl.col("salary"), "change_order").alias("salary"),
+            arg_max(pl.col("rate_units"), "change_order").alias("rate_units"),
+            pl.col("is_comp_change").any().alias("is_comp_change"),
+        )
+    )
+    return (
+        per_day.join(windows.select("employee_id", "window_end"), on="employee_id", how="inner")
+        .sort("employee_id", "change_date")
+        .select(
+            "employee_id",
+            pl.col("change_date").alias("segment_start"),
+            pl.coalesce(
+                add_days(pl.col("change_date").shift(-1).over("employee_id"), -1),
+                pl.col("window_end"),
+            ).alias("segment_end"),
+            "salary",
+            pl.col("rate_units").cast(pl.Int64).alias("deferral_rate_units"),
+            pl.col("is_comp_change").cast(pl.Int64).cum_sum().over("employee_id").cast(pl.Int32).alias("salary_run"),
+        )
+        .with_columns((date_diff_days(pl.col("segment_start"), pl.col("segment_end")) + 1).alias("segment_days"))
+    )
+
+
+def int_workforce_state(ctx: ModelContext) -> pl.LazyFrame:
+    """Twin of ``int_workforce_state.sql``: year-end status, level, pay (last compensation event
+    by event_sequence), pay prorated per salary run (cents rounded per run, then summed), age,
+    tenure at termination or Dec 31, bands (inner joins: a person in no band drops), hours."""
+    p = ctx.p
+    r_d = float(p["r_d"])
+    dec31 = pl.lit(p["dec31"], dtype=pl.Date)
+    start = ctx.table("int_start_pop").select(
+        "employee_id", "employee_ssn", "ka", "kb", "employee_birth_date", "employee_hire_date", "level_id",
+        pl.col("current_compensation").alias("start_compensation"), "baseline_compensation",
+        "scheduled_hours_per_week", "auto_escalation_opt_out", "eligibility_override",
+        pl.lit(False).alias("is_new_hire"),
+    ).cast(PEOPLE_SCHEMA)  # type: ignore[arg-type]
+    hires = ctx.table("int_new_hires").select(
+        "employee_id", "employee_ssn", "ka", "kb", "employee_birth_date", "employee_hire_date", "level_id",
+        pl.col("current_compensation").alias("start_compensation"),
+        pl.col("current_compensation").alias("baseline_compensation"),
+        "scheduled_hours_per_week", pl.lit(False).alias("auto_escalation_opt_out"),
+        pl.lit(None, dtype=pl.Boolean).alias("eligibility_override"), pl.lit(True).alias("is_new_hire"),
+    ).cast(PEOPLE_SCHEMA)  # type: ignore[arg-type]
+    events = ctx.table("int_yearly_events")
+    last_comp = (
+        events.filter(pl.col("event_type").is_in(COMP_EVENTS))
+        .group_by("employee_id")
+        .agg(arg_max(pl.col("compensation_amount").cast(pl.Float64), "event_sequence").alias("last_compensation"))
+    )
+    promoted = events.filter(pl.col("event_type") == "promotion").select(
+        "employee_id", pl.col("level_id").cast(pl.Int32).alias("promoted_level"))
+    prorated = (
+        ctx.table("int_compensation_timeline")
+        .group_by("employee_id", "salary_run")
+        .agg(
+            pl.col("salary").drop_nulls().first().alias("salary"),   # any_value: first non-NULL
+            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days"),
+        )
+        .group_by("employee_id")
+        .agg(
+            round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
+            pl.col("run_days").sum().alias("employment_days"),
+        )
+    )
+    terms = ctx.table("int_term_dates").select(
+        "employee_id", "termination_date", "termination_reason", pl.lit(True).alias("__termed"))
+    termed = pl.col("__termed").is_not_null()
+    assembled = (
+        pl.concat([start, hires], how="vertical")
+        .join(terms, on="employee_id", how="left")
+        .join(last_comp, on="employee_id", how="left")
+        .join(promoted, on="employee_id", how="left")
+        .join(prorated, on="employee_id", how="left")
+        .with_columns(
+            pl.when(termed).then(pl.lit("terminated")).otherwise(pl.lit("active")).alias("employment_status"),
+            pl.when(pl.col("is_new_hire") & ~termed).then(pl.lit("new_hire_active"))
+            .when(pl.col("is_new_hire")).then(pl.lit("new_hire_termination"))
+            .when(termed).then(pl.lit("experienced_termination"))
+            .otherwise(pl.lit("continuous_active")).alias("detailed_status_code"),
+            pl.coalesce(pl.col("promoted_level"), pl.col("level_id")).alias("year_end_level"),
+            pl.coalesce(pl.col("last_compensation"), pl.col("start_compensation")).alias("year_end_compensation"),
+            (pl.col("prorated_cents").fill_null(0) * 0.01).alias("prorated_annual_compensation"),
+            pl.col("employment_days").fill_null(0).alias("employment_days"),
+            (pl.lit(int(p["simulation_year"]), dtype=pl.Int64)
+             - pl.col("employee_birth_date").dt.year().cast(pl.Int64)).alias("current_age"),
+            tenure_at(pl.coalesce(pl.col("termination_date"), dec31), pl.col("employee_hire_date"))
+            .alias("current_tenure"),
+        )
+    )
+    assembled = _bands(assembled, ctx.param("param_age_bands"), "current_age", "age_band")
+    assembled = _bands(assembled, ctx.param("param_tenure_bands"), "current_tenure", "tenure_band")
+    return assembled.select(
+        "employee_id",
+        "employee_ssn",
+        "ka",
+        "kb",
+        "employee_birth_date",
+        "employee_hire_date",
+        "termination_date",
+        "termination_reason",
+        "employment_status",
+        "detailed_status_code",
+        "is_new_hire",
+        "current_age",
+        "current_tenure",
+        "age_band",
+        "tenure_band",
+        pl.col("year_end_level").alias("level_id"),
+        "scheduled_hours_per_week",
+        ((((pl.col("scheduled_hours_per_week") * 52.0) * pl.col("employment_days")) * r_d + 0.5)
+         .floor().cast(pl.Int64)).alias("annual_hours_worked"),
+        "employment_days",
+        "start_compensation",
+        pl.col("year_end_compensation").alias("current_compensation"),
+        pl.col("year_end_compensation").alias("full_year_equivalent_compensation"),
+        "prorated_annual_compensation",
+        "baseline_compensation",
+        "auto_escalation_opt_out",
+        "eligibility_override",
+    )
