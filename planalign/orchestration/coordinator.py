@@ -15,7 +15,7 @@ import psutil
 from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
-from planalign.db import connect
+from planalign.db import connect, execute
 from planalign.dbt_bridge import DbtRunner
 from planalign.errors import ConfigError
 from planalign.locking import DatabaseLock, DatabaseLocked
@@ -24,11 +24,19 @@ from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
-from planalign.reporting.plots import write_workforce_plots
+from planalign.reporting.plots import PlotJob
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 from planalign.reporting.timings import write_timings
 
 log = logging.getLogger(__name__)
+
+
+def _checkpoint(con: Any) -> None:
+    """Fold the write-ahead log into the file now (closing would do it, later and alone)."""
+    try:
+        execute(con, "CHECKPOINT")
+    except duckdb.Error as exc:  # e.g. another connection holds a transaction: closing will do it
+        log.debug("checkpoint deferred to close: %s", exc)
 
 BYTES_PER_EMPLOYEE_YEAR = 2048  # measured order of magnitude for snapshot + events + intermediates
 BATCH_ROW_BYTES = 512
@@ -197,21 +205,26 @@ class Coordinator:
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
                 error: BaseException | None = None) -> SimulationSummary:
         outputs: dict[str, Any] = {"database": str(run.database)}
-        self._flush_engine(run, status)
-        wall = time.perf_counter() - wall_start
         frame = pl.DataFrame()
         try:
             frame = summary_frame(run.con)
         except Exception:  # the summary table may not exist when the first year failed
             frame = pl.DataFrame()
+        # Plots render in a thread while the database work below runs (it releases the GIL).
+        plots = (PlotJob(frame, run.output_dir)
+                 if status == "completed" and not frame.is_empty() and Stage.REPORTING in self.workflow.stages
+                 else None)
+        self._flush_engine(run, status)
         if status == "completed":
             dropped = self.cleanup.after_run(run) if hasattr(self.cleanup, "after_run") else []
             if dropped:
                 outputs["dropped_intermediate_tables"] = len(dropped)
         if not frame.is_empty():
             outputs.update(write_summary(frame, run.output_dir))
-            if status == "completed" and Stage.REPORTING in self.workflow.stages:
-                outputs["plots"] = write_workforce_plots(frame, run.output_dir)
+        _checkpoint(run.con)
+        if plots is not None:
+            outputs["plots"] = plots.result()
+        wall = time.perf_counter() - wall_start
         record = self._provenance(run, years, wall, status, error, outputs)
         try:
             write_timings(run, record)

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import polars as pl
 
 
-def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
+def preload() -> None:
+    """Import matplotlib (about 0.4 s) ahead of need, e.g. in a thread while the years run."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+
+class PlotJob:
+    """Render the plots in a thread while the run's last database work (writing the last
+    year's relations, the checkpoint) proceeds: DuckDB releases the GIL, so on two cores the
+    plots cost little wall time. ``result()`` waits and re-raises a plotting error."""
+
+    def __init__(self, summary: pl.DataFrame, output_dir: Path):
+        self._paths: list[str] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(summary, output_dir), name="planalign-plots",
+                                         daemon=True)
+        self._thread.start()
+
+    def _run(self, summary: pl.DataFrame, output_dir: Path) -> None:
+        try:
+            self._paths = write_workforce_plots(summary, output_dir)
+        except BaseException as exc:  # handed to the caller in result()
+            self._error = exc
+
+    def result(self) -> list[str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._paths
+
+
+def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
+    preload()
     import matplotlib.pyplot as plt
 
     if summary.is_empty():
@@ -32,7 +64,7 @@ def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
     ax2.set_xticks(x, [str(y) for y in years])
     ax2.set_title("Flows")
     ax2.legend()
-    fig.tight_layout()
+    _layout(fig)
     path = output_dir / "plot_headcount.png"
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -45,13 +77,19 @@ def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
     ax2.set_title("Average compensation of actives ($)")
     for ax in (ax1, ax2):
         ax.set_xticks(years)
-    fig.tight_layout()
+    _layout(fig)
     path = output_dir / "plot_compensation.png"
     fig.savefig(path, dpi=90)
     plt.close(fig)
     paths.append(str(path))
     paths.extend(_plan_plots(plt, summary, years, output_dir))
     return paths
+
+
+def _layout(fig) -> None:
+    """Fixed margins for the 11 x 4 in two-panel figures: tight_layout measured every label
+    and cost half the plotting time."""
+    fig.subplots_adjust(left=0.07, right=0.93, bottom=0.11, top=0.91, wspace=0.32)
 
 
 def _has(summary: pl.DataFrame, *columns: str) -> bool:
@@ -88,7 +126,7 @@ def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) 
             ax2.legend(loc="upper left", fontsize=8)
         for ax in (ax1, ax2):
             ax.set_xticks(years)
-        fig.tight_layout()
+        _layout(fig)
         path = output_dir / "plot_participation.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)
@@ -110,7 +148,7 @@ def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) 
         ax2.set_title("Employer cost (% of payroll)")
         for ax in (ax1, ax2):
             ax.set_xticks(years)
-        fig.tight_layout()
+        _layout(fig)
         path = output_dir / "plot_employer_cost.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)
