@@ -38,6 +38,7 @@ class RunContext:
     pending_census: Any = None
     resuming: bool = False
     resumed_after: int | None = None
+    final_year: int | None = None   # the last year this execution will simulate
 
     @property
     def run_timestamp(self) -> str:

@@ -161,6 +161,7 @@ class Coordinator:
                 self._next_year = start
             self.cleanup.before_run(run)
             self.state_manager.begin_run(run)
+        run.final_year = years[-1] if years else None
         try:
             self._executions += 1
             hooks.call("before_simulation", run=run, years=years)

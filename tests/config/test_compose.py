@@ -90,6 +90,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["+runtime.thread=4"], "runtime.thread"),
         (["+simulation.random_seed_overrides.hirng=3"], "simulation.random_seed_overrides"),
         (["plan.deferral_auto_escalation.require_active_enrollment=false"], "require_active_enrollment"),
+        (["engine=polars", "engine.models=both"], "engine.models"),
     ],
 )
 def test_bad_config_names_the_key(overrides, needle, tmp_path):

@@ -106,7 +106,7 @@ class StepRunner:
         return invocation.seconds
 
     # ------------------------------------------------------------------ Polars
-    def _polars_step(self, ctx: YearContext, step: EventStep) -> dict[str, Any]:
+    def _polars_step(self, run: Any, ctx: YearContext, step: EventStep) -> dict[str, Any]:
         """Run one Polars step; its relations go to DuckDB now, or stay with the publisher."""
         year = ctx.year
         start = time.perf_counter()
@@ -118,11 +118,13 @@ class StepRunner:
             compute = time.perf_counter() - start
             rows = {}
             for name, frame in zip(frames, collected, strict=True):
-                if self.publisher is not None:  # held in memory, written when the run ends
-                    self.publisher.keep(ctx.con, year, name, frame)
+                if self.publisher is not None:  # held in memory for its readers (see models.pipeline)
+                    self.publisher.keep(run, year, name, frame)
                 else:
                     write_table(ctx.con, name, frame)
                 ctx.add(name, frame)
+            if self.publisher is not None:
+                self.publisher.release_finished(run, year)
                 rows[name] = frame.height
         except StageError:
             raise
@@ -155,7 +157,7 @@ class StepRunner:
                     polars_seconds["read_inputs"] = round(time.perf_counter() - start, 4)
                     self.step_timings.append({"year": year, "engine": "polars", "steps": ["read_inputs"],
                                               "seconds": polars_seconds["read_inputs"]})
-                record = self._polars_step(ctx, batch.steps[0])
+                record = self._polars_step(run, ctx, batch.steps[0])
                 polars_seconds[batch.steps[0].name] = record["seconds"]
             elif not last:
                 dbt_seconds += self._dbt(run, year, batch.models, [s.name for s in batch.steps])

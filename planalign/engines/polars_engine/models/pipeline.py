@@ -1,14 +1,14 @@
-"""Build a year's non-event models in Polars; keep the year's relations in memory.
+"""Build a year's non-event models in Polars; hold the year's relations in memory.
 
 What reaches the database file, and when:
 
 * the published marts (``fct_*``, delete+insert on ``simulation_year``) as soon as they are
   built — the invariants, the checkpoints and a resume read them;
 * the ``tag:init`` models (census baseline) once — a resume reads them;
-* the year's intermediate relations (``int_*``, the event steps' too) only when the run ends,
-  for the last year built (:meth:`PolarsModelBuilder.flush`). Each year replaces them, so
-  writing every year's to the file would be pure cost. During the year they are registered
-  with the connection under their own names (zero-copy Arrow views), so SQL sees them.
+* the intermediate relations (``int_*``, the event steps' too) of the run's final year only:
+  each year replaces them, so writing every year's would be pure cost. Other years hold them
+  in memory until their last reader is built (readers: the dbt models that name them, which
+  the twins mirror), then let them go; a twin that reads a released relation fails loudly.
 
 Every relation is written with the dbt model's column types (``contracts.json``), so the file
 ends up holding the same tables a dbt run leaves.
@@ -16,6 +16,7 @@ ends up holding the same tables a dbt run leaves.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,26 @@ from planalign.orchestration.stages import StageResult
 
 PERSIST_AT_ONCE = ("init",)   # tags whose (non-incremental) models go to the file when built
 _CONTRACTED = {m.name for m in MODELS}
+_QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
 
 
 def unported_models(project_dir: Path, known: set[str]) -> list[str]:
     """dbt models of the project with no Polars twin (they would silently not run here)."""
     models = Path(project_dir) / "models"
     return sorted(p.stem for p in models.rglob("*.sql") if p.stem not in known)
+
+
+def readers_of(project_dir: Path, relations: set[str]) -> dict[str, set[str]]:
+    """relation -> the dbt models whose SQL names it (``ref('x')``, or 'x' in a Jinja list).
+
+    A superset of the real readers errs on the safe side: a relation is held a little longer.
+    """
+    readers: dict[str, set[str]] = {name: set() for name in relations}
+    for path in (Path(project_dir) / "models").rglob("*.sql"):
+        for name in set(_QUOTED.findall(path.read_text())) & relations:
+            if name != path.stem:
+                readers[name].add(path.stem)
+    return readers
 
 
 class PolarsModelBuilder:
@@ -49,47 +64,52 @@ class PolarsModelBuilder:
     def __init__(self) -> None:
         self.step_timings: list[dict[str, Any]] = []
         self._checked = False
+        self._readers: dict[str, set[str]] = {}
         self._year: int | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._built: set[str] = set()       # relations built this year
+        self._released: set[str] = set()    # ... and already let go
         self.frames: dict[str, pl.DataFrame] = {}
 
     # ------------------------------------------------------------------ the year's relations
     def frames_for(self, year: int) -> dict[str, pl.DataFrame]:
         """The in-memory relations of ``year`` (a new year starts empty)."""
         if self._year != year:
-            self._release_views()
             self._year = year
-            self.frames = {}
+            self._built, self._released = set(), set()
+            self.frames = _GuardedFrames(self._released)
         return self.frames
 
-    def keep(self, con: duckdb.DuckDBPyConnection, year: int, name: str, frame: pl.DataFrame) -> None:
-        """Hold a relation of ``year`` in memory and let SQL on ``con`` read it by name."""
+    def keep(self, run: Any, year: int, name: str, frame: pl.DataFrame) -> None:
+        """Hold a relation built this year (by a twin or an event step) for its readers."""
         self.frames_for(year)[name] = frame
-        con.register(name, frame.to_arrow())
-        self._con = con
+        self._built.add(name)
 
-    def _release_views(self) -> None:
-        if self._con is not None:
-            for name in self.frames:
-                try:
-                    self._con.unregister(name)
-                except duckdb.Error:
-                    pass
+    def release_finished(self, run: Any, year: int) -> None:
+        """Let go of every relation whose readers are all built; in the final year, write it first."""
+        final = year == getattr(run, "final_year", None)
+        for name in [n for n in self.frames if n in self._built and n not in self._released]:
+            if self._readers.get(name, set()) <= self._built:
+                frame = self.frames.pop(name)
+                if final:
+                    self._write(run.con, name, frame)
+                self._released.add(name)
 
     def flush(self, run: Any) -> list[str]:
-        """Write the last year's intermediate relations to the file (at the end of a run)."""
-        if not self.frames:
-            return []
-        self._release_views()
+        """Write the relations still held (the end of a run, or of a failed year) to the file."""
         written = []
-        for name, frame in self.frames.items():
-            if name in _CONTRACTED:
-                write_model(run.con, name, frame)
-            else:  # an event step's relation: its frame already has the dbt model's types
-                write_table(run.con, name, frame)
+        for name in [n for n in self.frames if n in self._built and n not in self._released]:
+            self._write(run.con, name, self.frames.pop(name))
             written.append(name)
-        self.frames, self._year, self._con = {}, None, None
+        self.frames, self._year = {}, None
+        self._built, self._released = set(), set()
         return written
+
+    @staticmethod
+    def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+        if name in _CONTRACTED:
+            write_model(con, name, frame)
+        else:  # an event step's relation: its frame already has the dbt model's types
+            write_table(con, name, frame)
 
     # ------------------------------------------------------------------ building
     def check_project(self, run: Any, year: int, stage: str) -> None:
@@ -101,6 +121,7 @@ class PolarsModelBuilder:
         if unported:
             raise StageError(stage, year, f"dbt models without a Polars version: {unported}; "
                                           "run them with engine=sql, engine=hybrid or engine.models=dbt")
+        self._readers = readers_of(run.dbt.project_dir, known)
         self._checked = True
 
     def build(self, run: Any, year: int, tag: str, *, stage: str) -> StageResult:
@@ -115,11 +136,14 @@ class PolarsModelBuilder:
                 compute = time.perf_counter() - start
                 if model.incremental:  # one year of a longer table: to the file now, not a relation
                     write_model(run.con, model.name, frame, incremental=True, year=year)
+                    self._built.add(model.name)
                 elif tag in PERSIST_AT_ONCE:
                     write_model(run.con, model.name, frame)
                     ctx.frames[model.name] = frame
+                    self._built.add(model.name)
                 else:
-                    self.keep(run.con, year, model.name, frame)
+                    self.keep(run, year, model.name, frame)
+                self.release_finished(run, year)
             except StageError:
                 raise
             except Exception as exc:
@@ -130,3 +154,18 @@ class PolarsModelBuilder:
                                       "rows": {model.name: frame.height}})
             built.append(model.name)
         return StageResult.ok(f"{len(built)} Polars models", models=built)
+
+
+class _GuardedFrames(dict):
+    """The year's frames; asking for a released relation is a bug in the readers' map, not a
+    reason to read a stale table from the file."""
+
+    def __init__(self, released: set[str]):
+        super().__init__()
+        self._released = released
+
+    def __contains__(self, name: object) -> bool:
+        if name in self._released:
+            raise KeyError(f"relation {name!r} was released after its last reader (by the dbt models' "
+                           "refs) was built; a Polars twin reads it without its dbt model naming it")
+        return super().__contains__(name)
