@@ -85,64 +85,74 @@ def _windows(ctx: ModelContext) -> pl.LazyFrame:
     )
 
 
+def _forward_fill_within(column: str, person: str) -> pl.Expr:
+    """``last_value(column ignore nulls) over (partition by person order by ...)`` on rows
+    already sorted by person: a plain forward fill, kept only where the value it carries came
+    from the same person (no hash partitioning: the frame is sorted)."""
+    source = pl.when(pl.col(column).is_not_null()).then(pl.col(person)).forward_fill()
+    return pl.when(source == pl.col(person)).then(pl.col(column).forward_fill())
+
+
 def int_compensation_timeline(ctx: ModelContext) -> pl.LazyFrame:
     """Twin of ``int_compensation_timeline.sql``: segments between change points (window start,
     compensation and deferral events in the window), salary and rate carried forward
-    (``last_value ignore nulls`` = forward fill in (date, event_sequence) order), the last
-    change of a day winning (``arg_max`` by change_order), ``salary_run`` counting the days
-    with a compensation change."""
-    windows = _windows(ctx)
+    (``last_value ignore nulls``), the last change of a day winning (``arg_max`` by
+    change_order), ``salary_run`` counting the days with a compensation change.
+
+    Done on one sort by a dense integer person id, (person, date, change_order), instead of
+    string-keyed windows and group-bys. Change orders are unique per person (0 for the window
+    start, the event sequence otherwise) and, once filled, a person's NULLs form a prefix; so
+    ``arg_max`` over a day is the value on that day's last row.
+    """
+    windows = _windows(ctx).with_row_index("__pid")
     starts = windows.select(
-        "employee_id",
+        "__pid", "employee_id",
         pl.col("window_start").alias("change_date"),
         pl.lit(0, dtype=pl.Int64).alias("change_order"),
         pl.col("start_compensation").alias("salary"),
         pl.col("start_rate_units").alias("rate_units"),
         pl.lit(True).alias("is_comp_change"),
+        "window_end",
     )
     is_comp = pl.col("event_type").is_in(COMP_EVENTS)
     events = (
         ctx.table("int_yearly_events")
         .filter(pl.col("event_type").is_in(COMP_EVENTS + DEFERRAL_EVENTS))
-        .join(windows.select("employee_id", "window_start", "window_end"), on="employee_id", how="inner")
+        .join(windows.select("__pid", "employee_id", "window_start", "window_end"), on="employee_id", how="inner")
         .filter(pl.col("effective_date").is_between(pl.col("window_start"), pl.col("window_end")))
         .select(
-            "employee_id",
+            "__pid", "employee_id",
             pl.col("effective_date").alias("change_date"),
             pl.col("event_sequence").cast(pl.Int64).alias("change_order"),
             pl.when(is_comp).then(pl.col("compensation_amount").cast(pl.Float64)).alias("salary"),
             pl.when(pl.col("event_type").is_in(DEFERRAL_EVENTS))
             .then(units_from_rate(pl.col("employee_deferral_rate"))).alias("rate_units"),
             is_comp.alias("is_comp_change"),
+            "window_end",
         )
     )
+    person, day = pl.col("__pid"), pl.col("change_date")
     per_day = (
         pl.concat([starts, events], how="vertical")
-        .sort("employee_id", "change_date", "change_order")
+        .sort("__pid", "change_date", "change_order")
         .with_columns(
-            pl.col("salary").forward_fill().over("employee_id"),
-            pl.col("rate_units").forward_fill().over("employee_id"),
+            _forward_fill_within("salary", "__pid"),
+            _forward_fill_within("rate_units", "__pid"),
+            pl.struct("__pid", "change_date").rle_id().alias("__day"),
         )
-        .group_by("employee_id", "change_date")
-        .agg(
-            arg_max(pl.col("salary"), "change_order").alias("salary"),
-            arg_max(pl.col("rate_units"), "change_order").alias("rate_units"),
-            pl.col("is_comp_change").any().alias("is_comp_change"),
-        )
+        .with_columns(pl.col("is_comp_change").any().over("__day"))
+        .filter(person.ne_missing(person.shift(-1)) | day.ne_missing(day.shift(-1)))   # a day's last row
     )
+    next_same_person = person.eq_missing(person.shift(-1))
     return (
-        per_day.join(windows.select("employee_id", "window_end"), on="employee_id", how="inner")
-        .sort("employee_id", "change_date")
-        .select(
+        per_day.select(
             "employee_id",
-            pl.col("change_date").alias("segment_start"),
-            pl.coalesce(
-                add_days(pl.col("change_date").shift(-1).over("employee_id"), -1),
-                pl.col("window_end"),
-            ).alias("segment_end"),
+            day.alias("segment_start"),
+            pl.when(next_same_person).then(add_days(day.shift(-1), -1)).otherwise(pl.col("window_end"))
+            .alias("segment_end"),
             "salary",
             pl.col("rate_units").cast(pl.Int64).alias("deferral_rate_units"),
-            pl.col("is_comp_change").cast(pl.Int64).cum_sum().over("employee_id").cast(pl.Int32).alias("salary_run"),
+            pl.col("is_comp_change").cast(pl.Int64).cum_sum().over("__pid").cast(pl.Int32).alias("salary_run"),
         )
         .with_columns((date_diff_days(pl.col("segment_start"), pl.col("segment_end")) + 1).alias("segment_days"))
     )
