@@ -32,7 +32,7 @@ def int_plan_enrollment_state(ctx: ModelContext) -> pl.LazyFrame:
     method = (
         pl.when(pl.col("event_category") == "auto_enrollment").then(pl.lit("auto")).otherwise(pl.lit("voluntary"))
     )
-    agg = ev.group_by("employee_id").agg(
+    agg = ev.sort("event_sequence").group_by("employee_id").agg(   # sorted: arg_max reads rows in order
         (etype == "eligibility").any().alias("eligibility_event"),
         arg_max(pl.col("rate_units"), "event_sequence", etype != "eligibility").alias("last_rate_units"),
         pl.col("effective_date").filter(is_enrollment).min().alias("enrollment_date"),

@@ -62,9 +62,9 @@ def int_yearly_events(ctx: ModelContext) -> pl.LazyFrame:
     order = ["effective_date", "event_priority", "event_category", "event_type", "event_details"]
     sequenced = (
         filtered.with_columns(event_priority(pl.col("event_type")).alias("event_priority"))
-        .sort(["employee_id", *order], nulls_last=True, maintain_order=True)
-        .with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("employee_id"))
-                      .alias("event_sequence"))
+        # numbered in (order) within each employee; no global sort: the rows are a bag
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32)
+                      .over("employee_id", order_by=order, nulls_last=True).alias("event_sequence"))
     )
     created_at = datetime.fromisoformat(ctx.run_timestamp)
     scenario_id = pl.lit(p["scenario_id"], dtype=pl.String)

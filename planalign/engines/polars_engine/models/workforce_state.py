@@ -38,12 +38,17 @@ PEOPLE_SCHEMA: dict[str, pl.DataType] = {
 def arg_max(arg: pl.Expr, by: str, where: pl.Expr | None = None, *, minimum: bool = False) -> pl.Expr:
     """DuckDB ``arg_max(arg, by) [FILTER (WHERE where)]`` as a group aggregation: the ``arg`` of
     the row with the largest ``by``, skipping rows where ``arg`` or ``by`` is NULL (NULL when no
-    row is left). ``minimum`` gives ``arg_min``."""
+    row is left). ``minimum`` gives ``arg_min``.
+
+    The frame must be sorted by ``by`` before the group-by (``by`` unique within a group, as the
+    event sequence is per employee): a group's rows keep the frame's order, so the answer is the
+    last (first) kept row — no sort inside each group.
+    """
     keep = arg.is_not_null() & pl.col(by).is_not_null()
     if where is not None:
         keep = keep & where
-    ordered = arg.filter(keep).sort_by(pl.col(by).filter(keep))
-    return ordered.first() if minimum else ordered.last()
+    kept = arg.filter(keep)
+    return kept.first() if minimum else kept.last()
 
 
 def _bands(frame: pl.LazyFrame, bands: pl.DataFrame, x: str, label: str) -> pl.LazyFrame:
@@ -181,6 +186,7 @@ def int_workforce_state(ctx: ModelContext) -> pl.LazyFrame:
     events = ctx.table("int_yearly_events")
     last_comp = (
         events.filter(pl.col("event_type").is_in(COMP_EVENTS))
+        .sort("event_sequence")   # arg_max below reads a group's rows in this order
         .group_by("employee_id")
         .agg(arg_max(pl.col("compensation_amount").cast(pl.Float64), "event_sequence").alias("last_compensation"))
     )
