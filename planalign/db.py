@@ -13,13 +13,17 @@ import duckdb
 import polars as pl
 
 
-def connect(path: Path, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, threads: int | None = None, memory_limit: str | None = None,
+            checkpoint_threshold: str | None = None) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     if threads:
         execute(con, f"SET threads = {int(threads)}")
     if memory_limit:
         execute(con, f"SET memory_limit = '{memory_limit}'")
+    if checkpoint_threshold:
+        # how much write-ahead log may build up before DuckDB folds it into the file
+        execute(con, f"SET checkpoint_threshold = '{checkpoint_threshold}'")
     return con
 
 

@@ -581,11 +581,16 @@ class PlanConfig(Strict):
 # ----------------------------------------------------------------------------- runtime
 
 
+# a DuckDB memory size setting, e.g. "400MB", "1.5GB", "2GiB"
+_DUCKDB_SIZE = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*$"
+
+
 class RuntimeConfig(Strict):
     duckdb_threads: Annotated[int, Field(ge=1, le=256)] = 2
     dbt_threads: Annotated[int, Field(ge=1, le=64)] = 1
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
-    memory_limit: str | None = None
+    memory_limit: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None
+    duckdb_checkpoint_threshold: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None  # null = DuckDB's 16 MiB
     progress: bool = True
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

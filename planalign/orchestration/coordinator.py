@@ -100,7 +100,8 @@ class Coordinator:
         lock = DatabaseLock(database)
         lock.acquire()
         try:
-            con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit)
+            con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit,
+                          checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold)
         except duckdb.IOException as exc:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
