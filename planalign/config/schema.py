@@ -589,6 +589,8 @@ class RuntimeConfig(Strict):
     duckdb_threads: Annotated[int, Field(ge=1, le=256)] = 2
     dbt_threads: Annotated[int, Field(ge=1, le=64)] = 1
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
+    # Polars' executor for collect(): in-memory has less fixed cost per query (~25 a year)
+    polars_engine: Literal["in-memory", "streaming", "auto"] = "in-memory"
     memory_limit: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None
     duckdb_checkpoint_threshold: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None  # null = DuckDB's 16 MiB
     progress: bool = True

@@ -106,6 +106,7 @@ class Coordinator:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
         self._lock = lock
+        pl.Config.set_engine_affinity(s.runtime.polars_engine)   # Polars' executor, process-wide
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache)

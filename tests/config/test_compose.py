@@ -92,6 +92,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["plan.deferral_auto_escalation.require_active_enrollment=false"], "require_active_enrollment"),
         (["engine=polars", "engine.models=both"], "engine.models"),
         (["runtime.duckdb_checkpoint_threshold=lots"], "runtime.duckdb_checkpoint_threshold"),
+        (["runtime.polars_engine=gpu"], "runtime.polars_engine"),
     ],
 )
 def test_bad_config_names_the_key(overrides, needle, tmp_path):

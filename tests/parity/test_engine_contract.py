@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from planalign.errors import StageError
-from planalign.paths import dbt_project_dir
+from planalign.paths import REPO_DIR, dbt_project_dir
 from tests.conftest import run_simulation
 
 SMALL = ["census.size=200", "years=2025", "workflow=quick"]
@@ -77,3 +79,20 @@ def test_polars_models_refuse_a_dbt_model_without_a_twin(tmp_path):
         published = con.execute("select count(*) from information_schema.tables "
                                 "where table_name = 'fct_yearly_events'").fetchall()[0][0]
     assert published == 0
+
+
+NO_DBT_PROBE = """
+import sys
+from tests.conftest import run_simulation
+summary, _ = run_simulation(sys.argv[1], ["engine=polars", "census.size=150", "years=2025-2026"])
+assert summary.status == "completed"
+print(sorted(m for m in sys.modules if m == "dbt" or m.startswith("dbt.")))
+"""
+
+
+def test_engine_polars_never_imports_dbt(tmp_path):
+    """The whole-year Polars path is dbt-free: not one dbt module is loaded by the run."""
+    result = subprocess.run([sys.executable, "-c", NO_DBT_PROBE, str(tmp_path)], capture_output=True, text=True,
+                            cwd=REPO_DIR, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
