@@ -176,6 +176,8 @@ def band_join(frame: pl.LazyFrame, bands: pl.DataFrame, x: pl.Expr, lo: str, hi:
     filter, which is that join without copying every row per band; otherwise a cross join."""
     labels = [c for c in bands.columns if c not in (lo, hi)]
     rows = list(bands.iter_rows(named=True))
+    if not rows:  # no band: no row survives (typed explicitly; an empty replace_strict loses the dtype)
+        return frame.filter(pl.lit(False)).with_columns([pl.lit(None, dtype=bands.schema[c]).alias(c) for c in labels])
     disjoint = all(r[lo] is not None for r in rows)
     if disjoint:
         rows.sort(key=lambda r: r[lo])
