@@ -84,6 +84,7 @@ class Coordinator:
         self._compensation_updates: list[dict[str, Any]] = []
         self._executions = 0
         self._lock: DatabaseLock | None = None
+        self._polars_config: pl.Config | None = None
         self._prepared: PreparedCensus | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -106,7 +107,9 @@ class Coordinator:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
         self._lock = lock
-        pl.Config.set_engine_affinity(s.runtime.polars_engine)   # Polars' executor, process-wide
+        # Polars' executor is process-wide configuration: set for this run, restored at close()
+        self._polars_config = pl.Config(engine_affinity=s.runtime.polars_engine)
+        self._polars_config.__enter__()
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache)
@@ -130,6 +133,9 @@ class Coordinator:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._polars_config is not None:
+            self._polars_config.__exit__(None, None, None)
+            self._polars_config = None
 
     def __enter__(self) -> Coordinator:
         return self

@@ -96,3 +96,12 @@ def test_engine_polars_never_imports_dbt(tmp_path):
                             cwd=REPO_DIR, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_polars_executor_is_set_for_the_run_only(tmp_path):
+    import polars as pl
+
+    before = pl.Config.state(if_set=True).get("POLARS_ENGINE_AFFINITY")
+    summary, db = run_simulation(tmp_path, [*SMALL, "engine=polars", "runtime.polars_engine=streaming"])
+    assert summary.status == "completed"
+    assert pl.Config.state(if_set=True).get("POLARS_ENGINE_AFFINITY") == before
