@@ -13,6 +13,18 @@ import polars as pl
 
 from planalign.random.polars_exprs import draw_hash_expr, uniform_expr
 
+# Who an employee is, as every relation that carries a person types it (ids, draw keys, dates,
+# level); relation schemas start with it.
+PERSON_SCHEMA: dict[str, pl.DataType] = {
+    "employee_id": pl.String(),
+    "employee_ssn": pl.String(),
+    "ka": pl.UInt64(),
+    "kb": pl.UInt64(),
+    "employee_birth_date": pl.Date(),
+    "employee_hire_date": pl.Date(),
+    "level_id": pl.Int32(),
+}
+
 # The event relation schema, column for column as the ``event_columns`` macro casts it.
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "employee_id": pl.String(),

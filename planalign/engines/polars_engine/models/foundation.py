@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from planalign.engines.polars_engine.exprs import band_join, tenure_at
+from planalign.engines.polars_engine.exprs import PERSON_SCHEMA, band_join, tenure_at
 from planalign.engines.polars_engine.models.context import ModelContext
 
 # int_prior_year_state's contract as Polars types (what a read of the dbt table gives).
 PRIOR_YEAR_STATE_SCHEMA: dict[str, pl.DataType] = {
-    "employee_id": pl.String(),
-    "employee_ssn": pl.String(),
-    "ka": pl.UInt64(),
-    "kb": pl.UInt64(),
-    "employee_birth_date": pl.Date(),
-    "employee_hire_date": pl.Date(),
-    "level_id": pl.Int32(),
+    **PERSON_SCHEMA,
     "current_compensation": pl.Float64(),
     "baseline_compensation": pl.Float64(),
     "scheduled_hours_per_week": pl.Float64(),

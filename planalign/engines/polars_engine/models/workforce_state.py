@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from planalign.engines.polars_engine.exprs import (
+    PERSON_SCHEMA,
     add_days,
     date_diff_days,
     round_cents,
@@ -19,13 +20,7 @@ DEFERRAL_EVENTS = ("enrollment", "enrollment_change", "deferral_escalation", "de
 
 # The ``people`` union of int_workforce_state.sql, with the types DuckDB gives the union.
 PEOPLE_SCHEMA: dict[str, pl.DataType] = {
-    "employee_id": pl.String(),
-    "employee_ssn": pl.String(),
-    "ka": pl.UInt64(),
-    "kb": pl.UInt64(),
-    "employee_birth_date": pl.Date(),
-    "employee_hire_date": pl.Date(),
-    "level_id": pl.Int32(),
+    **PERSON_SCHEMA,
     "start_compensation": pl.Float64(),
     "baseline_compensation": pl.Float64(),
     "scheduled_hours_per_week": pl.Float64(),

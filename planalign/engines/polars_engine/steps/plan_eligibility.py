@@ -15,6 +15,7 @@ import polars as pl
 
 from planalign.engines.polars_engine.context import YearContext
 from planalign.engines.polars_engine.exprs import (
+    PERSON_SCHEMA,
     add_days,
     band_join,
     draw_u,
@@ -26,13 +27,7 @@ from planalign.engines.polars_engine.exprs import (
 
 # The ``people`` union of the SQL model: column for column, with the types DuckDB gives the union.
 PEOPLE_SCHEMA: dict[str, pl.DataType] = {
-    "employee_id": pl.String(),
-    "employee_ssn": pl.String(),
-    "ka": pl.UInt64(),
-    "kb": pl.UInt64(),
-    "employee_birth_date": pl.Date(),
-    "employee_hire_date": pl.Date(),
-    "level_id": pl.Int32(),
+    **PERSON_SCHEMA,
     "decision_compensation": pl.Float64(),
     "current_age": pl.Int64(),
     "decision_tenure": pl.Int64(),
