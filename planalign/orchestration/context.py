@@ -39,6 +39,9 @@ class RunContext:
     resuming: bool = False
     resumed_after: int | None = None
     final_year: int | None = None   # the last year this execution will simulate
+    # years whose intermediate relations must reach the file: the final year, and the years
+    # whose dbt data tests run (an engine that holds relations in memory reads this)
+    persist_years: set[int] = field(default_factory=set)
 
     @property
     def run_timestamp(self) -> str:

@@ -170,6 +170,8 @@ class Coordinator:
             self.cleanup.before_run(run)
             self.state_manager.begin_run(run)
         run.final_year = years[-1] if years else None
+        tests_in = getattr(self.workflow, "run_dbt_tests", None)
+        run.persist_years = {y for y in years if y == run.final_year or (tests_in is not None and tests_in(y, end))}
         try:
             self._executions += 1
             hooks.call("before_simulation", run=run, years=years)

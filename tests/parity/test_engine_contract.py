@@ -105,3 +105,12 @@ def test_the_polars_executor_is_set_for_the_run_only(tmp_path):
     summary, db = run_simulation(tmp_path, [*SMALL, "engine=polars", "runtime.polars_engine=streaming"])
     assert summary.status == "completed"
     assert pl.Config.state(if_set=True).get("POLARS_ENGINE_AFFINITY") == before
+
+
+def test_polars_with_dbt_data_tests_every_year(tmp_path):
+    """workflow=strict runs the models' dbt tests each year: the Polars path then writes each
+    year's intermediate relations, so the tests find them (not only the final year's)."""
+    summary, db = run_simulation(tmp_path, ["engine=polars", "workflow=strict", "census.size=150", "years=2025-2026"])
+    assert summary.status == "completed"
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["dbt"]["invocations"] == 2   # one `dbt test` a year, nothing else

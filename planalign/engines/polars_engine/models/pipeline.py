@@ -5,8 +5,9 @@ What reaches the database file, and when:
 * the published marts (``fct_*``, delete+insert on ``simulation_year``) as soon as they are
   built — the invariants, the checkpoints and a resume read them;
 * the ``tag:init`` models (census baseline) once — a resume reads them;
-* the intermediate relations (``int_*``, the event steps' too) of the run's final year only:
-  each year replaces them, so writing every year's would be pure cost. Other years hold them
+* the intermediate relations (``int_*``, the event steps' too) of the run's final year only
+  (and of years whose dbt data tests run, ``workflow=strict``): each year replaces them, so
+  writing every year's would be pure cost. Other years hold them
   in memory until their last reader is built (readers: the dbt models that name them, which
   the twins mirror), then let them go; a twin that reads a released relation fails loudly.
 
@@ -85,8 +86,9 @@ class PolarsModelBuilder:
         self._built.add(name)
 
     def release_finished(self, run: Any, year: int) -> None:
-        """Let go of every relation whose readers are all built; in the final year, write it first."""
-        final = year == getattr(run, "final_year", None)
+        """Let go of every relation whose readers are all built; in a year whose relations must
+        reach the file (the final year, a year of dbt data tests), write it first."""
+        final = year in (getattr(run, "persist_years", None) or {getattr(run, "final_year", None)})
         for name in [n for n in self.frames if n in self._built and n not in self._released]:
             if self._readers.get(name, set()) <= self._built:
                 frame = self.frames.pop(name)
