@@ -233,6 +233,10 @@ def test_polars_runs_the_whole_year_in_polars(runs, census):
         foundation = [m.name for m in MODELS if m.tag == "foundation"]
         assert ran == [*init, *foundation, *expected]
     assert set(engine["polars_step_seconds_total"]) >= set(step_names()) | set(models)
+    # each step's record counts the rows of every relation it built
+    for step in EVENT_STEPS:
+        records = [t for t in engine["step_timings"] if t["steps"] == [step.name]]
+        assert records and all(set(t["rows"]) == set(step.models) for t in records), step.name
 
 
 def test_polars_event_steps_with_dbt_models(runs):

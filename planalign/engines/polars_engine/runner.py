@@ -123,9 +123,9 @@ class StepRunner:
                 else:
                     write_table(ctx.con, name, frame)
                 ctx.add(name, frame)
+                rows[name] = frame.height
             if self.publisher is not None:
                 self.publisher.release_finished(run, year)
-                rows[name] = frame.height
         except StageError:
             raise
         except Exception as exc:
