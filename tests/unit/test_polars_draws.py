@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import duckdb
 import jinja2
@@ -110,3 +111,16 @@ def test_draws_match_reference_and_duckdb(con, ids, seed, salt, year):
     assert duck.get_column("r61").to_list() == polars.get_column("r61").to_list()
     assert duck.get_column("rcol").to_list() == polars.get_column("rcol").to_list()
     assert duck.get_column("r61").dtype == polars.get_column("r61").dtype == pl.Int64
+
+
+def test_draw_macros_name_each_argument_once(con):
+    """DuckDB expands a macro by substituting its arguments, so a body that names an argument
+    twice doubles the expression at every nesting level: the old xorshift formulation put 64
+    copies of the input into one pa_draw_hash and cost ~10 ms of planning per draw."""
+    macros = execute(con, "select function_name, parameters, macro_definition from duckdb_functions() "
+                          "where function_name like 'pa\\_%' escape '\\' and macro_definition is not null")
+    assert {m[0] for m in macros} >= {"pa_mix32", "pa_draw_hash"}
+    for name, parameters, body in macros:
+        for parameter in parameters:
+            uses = len(re.findall(rf"\b{parameter}\b", body))
+            assert uses == 1, f"macro {name} names {parameter} {uses} times: {body}"
