@@ -57,6 +57,19 @@ def test_invariant_detects_a_planted_breach(synthetic_db, tmp_path):
     assert 13 in failed
 
 
+def test_duplicate_event_id_across_years_is_caught(synthetic_db, tmp_path):
+    """Invariant 1 compares the year's event ids with every year's, not only with its own."""
+    copy = tmp_path / "duplicated.duckdb"
+    copy.write_bytes(synthetic_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""update fct_yearly_events
+                       set event_id = (select min(event_id) from fct_yearly_events where simulation_year = 2025)
+                       where event_id = (select max(event_id) from fct_yearly_events where simulation_year = 2026)""")
+        failed = {year: {r["number"] for r in check_year(con, year, 2025) if r["violations"]} for year in (2025, 2026, 2027)}
+    assert 1 in failed[2025] and 1 in failed[2026]
+    assert 1 not in failed[2027]
+
+
 def test_headcount_flows_reconcile(synthetic_db):
     with duckdb.connect(str(synthetic_db), read_only=True) as con:
         rows = con.execute("""select simulation_year, starting_headcount, ending_headcount, target_ending_workforce,
