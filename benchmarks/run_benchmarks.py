@@ -1,14 +1,23 @@
-"""Benchmark harness: whole-process ``planalign`` runs, medians over repetitions.
+"""Benchmark harness: whole-process ``planalign`` runs, medians over interleaved repetitions.
 
     python benchmarks/run_benchmarks.py                       # 150 / 7,500 / 60,000 x sql, polars
     python benchmarks/run_benchmarks.py --sizes 150 60000 --engines sql polars --reps 3
     python benchmarks/run_benchmarks.py --sizes 1000000 --years 2025-2034 --engines polars --reps 1
-    python benchmarks/run_benchmarks.py --write-docs          # also (re)write docs/benchmarks.md
+    python benchmarks/run_benchmarks.py --sizes 60000 --engines polars --years 2025-2026 2025-2029 2025-2034
+    python benchmarks/run_benchmarks.py --sizes 150 --engines sql --compare HEAD~3   # A/B against a commit
+    python benchmarks/run_benchmarks.py --write-docs          # also append the table to docs/benchmarks.md
 
 Each repetition is a fresh process (`python -m planalign ...`, full workflow, default
 assumptions) measured with ``os.wait4``: wall time, CPU (user + sys) and peak RSS of that
 process; events per second, dbt invocations and their time, and time per stage come from the
-run's run.json and database. Medians are printed, with the ratio to the first engine.
+run's run.json and database. Medians are printed with the spread (min-max) of the wall time,
+the ratio to the first engine, and the wall time per employee-year (flat when time is linear
+in census size and in years).
+
+Why interleaved: on a shared 2-core VM the speed drifts by 10-25 % within minutes, so the
+repetitions go round-robin over every configuration (and, with ``--compare``, over both code
+versions, side by side) instead of one configuration after another. A drift then widens the
+spread of every configuration alike instead of biasing one of them.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -29,20 +39,37 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("INITIALIZATION", "FOUNDATION", "EVENT_GENERATION", "STATE_ACCUMULATION", "VALIDATION", "REPORTING")
+WORKING_TREE = "working tree"
 
 
-def run_once(size: int, engine: str, years: str, workdir: Path, extra: list[str]) -> dict:
-    run_dir = workdir / f"{engine}_{size}_{time.time_ns()}"
-    args = [sys.executable, "-m", "planalign", f"engine={engine}", f"census.size={size}", f"years={years}",
-            "hooks=quiet", "runtime.print_summary=false", f"hydra.run.dir={run_dir}", *extra]
+@dataclass(frozen=True)
+class Config:
+    """One cell of the table: which code, which census size, which engine, which years."""
+
+    code: str          # WORKING_TREE or the --compare ref
+    source: Path       # the checkout put first on PYTHONPATH
+    size: int
+    engine: str
+    years: str
+
+    @property
+    def employee_years(self) -> int:
+        first, _, last = self.years.partition("-")
+        return self.size * (int(last or first) - int(first) + 1)
+
+
+def run_once(cfg: Config, workdir: Path, extra: list[str]) -> dict:
+    run_dir = workdir / f"{cfg.engine}_{cfg.size}_{time.time_ns()}"
+    args = [sys.executable, "-m", "planalign", f"engine={cfg.engine}", f"census.size={cfg.size}",
+            f"years={cfg.years}", "hooks=quiet", "runtime.print_summary=false", f"hydra.run.dir={run_dir}", *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ, "PYTHONPATH": str(cfg.source)})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"planalign failed ({engine}, {size}):\n{stderr[-3000:]}")
+        raise RuntimeError(f"planalign failed ({cfg}):\n{stderr[-3000:]}")
     record = json.loads((run_dir / "run.json").read_text())
     with duckdb.connect(str(run_dir / "planalign.duckdb"), read_only=True) as con:
         events = con.execute("select count(*) from fct_yearly_events").fetchone()[0]
@@ -55,14 +82,19 @@ def run_once(size: int, engine: str, years: str, workdir: Path, extra: list[str]
         "events": events, "events_per_s": events / wall, "dbt_invocations": record["dbt"]["invocations"],
         "dbt_seconds": record["dbt"]["invocation_seconds"], "run_wall": record["wall_seconds"],
         "event_gen_per_year": statistics.median(per_year_events) if per_year_events else 0.0,
+        "us_per_employee_year": wall / cfg.employee_years * 1e6,
         **{f"stage_{k}": v for k, v in stage_seconds.items()},
     }
     subprocess.run(["rm", "-rf", str(run_dir)], check=False)
     return result
 
 
-def median_of(results: list[dict]) -> dict:
-    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+def summarize(results: list[dict]) -> dict:
+    """Medians of every measure, plus the spread of the wall time."""
+    summary = {k: statistics.median(r[k] for r in results) for k in results[0]}
+    walls = [r["wall"] for r in results]
+    summary["wall_min"], summary["wall_max"] = min(walls), max(walls)
+    return summary
 
 
 def machine() -> str:
@@ -71,56 +103,83 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
-def table(rows: list[dict], engines: list[str]) -> str:
-    head = ("| census | years | engine | wall s (median) | vs first engine | CPU s | peak RSS MiB | events | "
+def table(rows: list[dict], engines: list[str], compare: str | None) -> str:
+    """The Markdown table; with ``--compare`` a column gives the working tree's wall time over the ref's."""
+    code_col = "| code " if compare else ""
+    head = (f"{code_col}| census | years | engine | wall s (median) | min-max | vs first engine"
+            f"{' | vs ' + compare if compare else ''} | µs per employee-year | CPU s | peak RSS MiB | events | "
             "events/s | dbt calls | dbt s | event gen s/yr | init s | foundation s | events s | state s | "
             "validation s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    base: dict[tuple[int, str], float] = {}
+    first_engine = {(r["code"], r["size"], r["years"]): r["wall"] for r in rows if r["engine"] == engines[0]}
+    at_ref = {(r["size"], r["years"], r["engine"]): r["wall"] for r in rows if r["code"] == compare}
     for r in rows:
-        if r["engine"] == engines[0]:
-            base[(r["size"], r["years"])] = r["wall"]
-    for r in rows:
-        ref = base.get((r["size"], r["years"]))
-        ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
+        ref = first_engine.get((r["code"], r["size"], r["years"]))
+        vs_engine = f"{r['wall'] / ref:.2f}x" if ref else "-"
+        vs_code = ""
+        if compare:
+            base = at_ref.get((r["size"], r["years"], r["engine"]))
+            vs_code = f" | {r['wall'] / base:.2f}x" if base and r["code"] != compare else " | -"
         lines.append(
-            f"| {r['size']:,} | {r['years']} | {r['engine']} | {r['wall']:.2f} | {ratio} | {r['cpu']:.2f} | "
-            f"{r['peak_rss_mib']:.0f} | {int(r['events']):,} | {r['events_per_s']:,.0f} | {int(r['dbt_invocations'])} | "
-            f"{r['dbt_seconds']:.2f} | {r['event_gen_per_year']:.2f} | {r['stage_INITIALIZATION']:.2f} | "
-            f"{r['stage_FOUNDATION']:.2f} | {r['stage_EVENT_GENERATION']:.2f} | {r['stage_STATE_ACCUMULATION']:.2f} | "
-            f"{r['stage_VALIDATION']:.2f} |")
+            (f"| {r['code']} " if compare else "")
+            + f"| {r['size']:,} | {r['years']} | {r['engine']} | {r['wall']:.2f} | "
+            f"{r['wall_min']:.2f}-{r['wall_max']:.2f} | {vs_engine}{vs_code} | {r['us_per_employee_year']:,.0f} | "
+            f"{r['cpu']:.2f} | {r['peak_rss_mib']:.0f} | {int(r['events']):,} | {r['events_per_s']:,.0f} | "
+            f"{int(r['dbt_invocations'])} | {r['dbt_seconds']:.2f} | {r['event_gen_per_year']:.2f} | "
+            f"{r['stage_INITIALIZATION']:.2f} | {r['stage_FOUNDATION']:.2f} | {r['stage_EVENT_GENERATION']:.2f} | "
+            f"{r['stage_STATE_ACCUMULATION']:.2f} | {r['stage_VALIDATION']:.2f} |")
     return "\n".join(lines)
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """A detached worktree of ``ref`` (removed with the temporary folder)."""
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(into), ref],
+                   check=True, capture_output=True)
+    return into
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[150, 7500, 60000])
     parser.add_argument("--engines", nargs="+", default=["sql", "polars"])
-    parser.add_argument("--years", default="2025-2029")
+    parser.add_argument("--years", nargs="+", default=["2025-2029"],
+                        help="one or more year ranges (several show how time grows with years)")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
+    parser.add_argument("--compare", metavar="REF", help="also run this git ref, interleaved, and print the ratio")
+    parser.add_argument("--write-docs", action="store_true", help="append the table to docs/benchmarks.md")
     parser.add_argument("--extra", nargs="*", default=[], help="more Hydra overrides for every run")
     opts = parser.parse_args()
-    rows = []
     with tempfile.TemporaryDirectory(prefix="planalign-bench-") as tmp:
         workdir = Path(tmp)
-        # warm the manifest cache and the OS file cache once (not measured)
-        run_once(150, opts.engines[0], "2025", workdir, opts.extra)
-        for size in opts.sizes:
-            for engine in opts.engines:
-                reps = [run_once(size, engine, opts.years, workdir, opts.extra) for _ in range(opts.reps)]
-                med = median_of(reps)
-                rows.append({"size": size, "engine": engine, "years": opts.years, "reps": opts.reps, **med})
-                print(f"{size:>9,} {engine:>7}: wall {med['wall']:7.2f}s  cpu {med['cpu']:7.2f}s  "
-                      f"rss {med['peak_rss_mib']:6.0f} MiB  events/s {med['events_per_s']:9,.0f}  "
-                      f"dbt {int(med['dbt_invocations'])} calls {med['dbt_seconds']:.2f}s  "
-                      f"(median of {opts.reps})", flush=True)
-    text = table(rows, opts.engines)
+        sources = {WORKING_TREE: REPO}
+        if opts.compare:
+            sources = {opts.compare: checkout(opts.compare, workdir / "compare"), **sources}
+        try:
+            configs = [Config(code, source, size, engine, years)
+                       for size in opts.sizes for years in opts.years for engine in opts.engines
+                       for code, source in sources.items()]
+            for source in sources.values():  # warm the manifest cache and the OS file cache (not measured)
+                run_once(Config("warm-up", source, 150, opts.engines[0], "2025"), workdir, opts.extra)
+            results: dict[Config, list[dict]] = {c: [] for c in configs}
+            for rep in range(opts.reps):
+                for cfg in configs:
+                    results[cfg].append(run_once(cfg, workdir, opts.extra))
+                    r = results[cfg][-1]
+                    print(f"rep {rep + 1}/{opts.reps} {cfg.code:>12} {cfg.size:>9,} {cfg.years} {cfg.engine:>7}: "
+                          f"wall {r['wall']:7.2f}s  rss {r['peak_rss_mib']:6.0f} MiB", flush=True)
+        finally:
+            if opts.compare:
+                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(workdir / "compare")],
+                               check=False, capture_output=True)
+    rows = [{"code": c.code, "size": c.size, "engine": c.engine, "years": c.years, "reps": opts.reps,
+             **summarize(results[c])} for c in configs]
+    text = table(rows, opts.engines, opts.compare)
     print("\n" + text)
     if opts.write_docs:
         out = REPO / "docs" / "benchmarks.md"
         stamp = time.strftime("%Y-%m-%d")
-        section = (f"\n## Run of {stamp}: sizes {opts.sizes}, years {opts.years}, {opts.reps} repetitions\n\n"
+        section = (f"\n## Run of {stamp}: sizes {opts.sizes}, years {' '.join(opts.years)}, {opts.reps} "
+                   f"interleaved repetitions{' against ' + opts.compare if opts.compare else ''}\n\n"
                    f"Machine: {machine()}\n\n{text}\n")
         existing = out.read_text() if out.exists() else "# Benchmarks\n\nProduced by `benchmarks/run_benchmarks.py`.\n"
         out.write_text(existing + section)
