@@ -24,7 +24,7 @@ from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
-from planalign.reporting.plots import PlotJob, start_preload
+from planalign.reporting.plots import PlotJob
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 from planalign.reporting.timings import write_timings
 
@@ -170,8 +170,6 @@ class Coordinator:
             self.cleanup.before_run(run)
             self.state_manager.begin_run(run)
         run.final_year = years[-1] if years else None
-        if years and Stage.REPORTING in self.workflow.stages:
-            start_preload()
         tests_in = getattr(self.workflow, "run_dbt_tests", None)
         run.persist_years = {y for y in years if y == run.final_year or (tests_in is not None and tests_in(y, end))}
         try:

@@ -16,22 +16,6 @@ def preload() -> None:
     import matplotlib.pyplot  # noqa: F401
 
 
-def start_preload() -> threading.Thread:
-    """Import matplotlib in a daemon thread. The years spend most of their time in Polars and
-    DuckDB, which release the GIL, so the import costs a small run little of its wall time
-    instead of 0.4 s at the end. A failed import is left for the plotting to report."""
-    thread = threading.Thread(target=_quiet_preload, name="planalign-plot-import", daemon=True)
-    thread.start()
-    return thread
-
-
-def _quiet_preload() -> None:
-    try:
-        preload()
-    except Exception:  # reported when the plots are drawn
-        pass
-
-
 class PlotJob:
     """Render the plots in a thread while the run's last database work (writing the last
     year's relations, the checkpoint) proceeds: DuckDB releases the GIL, so on two cores the
