@@ -140,6 +140,7 @@ def hire_events(ctx: YearContext, hires: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def hires(ctx: YearContext) -> dict[str, pl.LazyFrame]:
-    """Both relations of the step; the runner collects ``int_new_hires`` first and hands it on."""
-    records = new_hires(ctx)
+    """Both relations of the step. ``int_new_hires`` is collected first and the events read the
+    frame: carrying its plan into both would make Polars optimize it twice (~30 ms a year)."""
+    records = new_hires(ctx).collect().lazy()
     return {"int_new_hires": records, "int_ev_hire": hire_events(ctx, records)}

@@ -218,5 +218,5 @@ def eligibility_events(ctx: YearContext, population: pl.LazyFrame) -> pl.LazyFra
 
 
 def eligibility(ctx: YearContext) -> dict[str, pl.LazyFrame]:
-    population = plan_population(ctx)
+    population = plan_population(ctx).collect().lazy()  # the events read the frame, not a copy of its plan
     return {"int_plan_population": population, "int_ev_eligibility": eligibility_events(ctx, population)}
