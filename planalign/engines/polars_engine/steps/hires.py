@@ -7,6 +7,7 @@ import polars as pl
 from planalign.engines.polars_engine.context import YearContext
 from planalign.engines.polars_engine.exprs import (
     add_days,
+    collected,
     draw_r,
     draw_u,
     event_columns,
@@ -140,7 +141,6 @@ def hire_events(ctx: YearContext, hires: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def hires(ctx: YearContext) -> dict[str, pl.LazyFrame]:
-    """Both relations of the step. ``int_new_hires`` is collected first and the events read the
-    frame: carrying its plan into both would make Polars optimize it twice (~30 ms a year)."""
-    records = new_hires(ctx).collect().lazy()
+    """Both relations of the step; the hire events derive from ``int_new_hires``."""
+    records = collected(new_hires(ctx))
     return {"int_new_hires": records, "int_ev_hire": hire_events(ctx, records)}

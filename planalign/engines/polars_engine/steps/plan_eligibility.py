@@ -18,6 +18,7 @@ from planalign.engines.polars_engine.exprs import (
     PERSON_SCHEMA,
     add_days,
     band_join,
+    collected,
     draw_u,
     event_columns,
     in_band,
@@ -218,5 +219,5 @@ def eligibility_events(ctx: YearContext, population: pl.LazyFrame) -> pl.LazyFra
 
 
 def eligibility(ctx: YearContext) -> dict[str, pl.LazyFrame]:
-    population = plan_population(ctx).collect().lazy()  # the events read the frame, not a copy of its plan
+    population = collected(plan_population(ctx))
     return {"int_plan_population": population, "int_ev_eligibility": eligibility_events(ctx, population)}

@@ -13,6 +13,7 @@ import polars as pl
 from planalign.engines.polars_engine.context import YearContext
 from planalign.engines.polars_engine.exprs import (
     add_days,
+    collected,
     draw_r,
     draw_u,
     event_columns,
@@ -259,9 +260,7 @@ def opt_out_events(ctx: YearContext, decisions: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def enrollment(ctx: YearContext) -> dict[str, pl.LazyFrame]:
-    # Collected first: the two event relations then read a frame instead of each carrying the
-    # decisions' whole plan, which Polars would optimize three times (~30 ms a year at any size).
-    decisions = enrollment_decisions(ctx).collect().lazy()
+    decisions = collected(enrollment_decisions(ctx))
     return {
         "int_plan_enrollment_decisions": decisions,
         "int_ev_enrollment": enrollment_events(ctx, decisions),
