@@ -8,14 +8,6 @@ from pathlib import Path
 import polars as pl
 
 
-def preload() -> None:
-    """Import matplotlib (about 0.4 s) ahead of need, e.g. in a thread while the years run."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-
-
 class PlotJob:
     """Render the plots in a thread while the run's last database work (writing the last
     year's relations, the checkpoint) proceeds: DuckDB releases the GIL, so on two cores the
@@ -42,7 +34,9 @@ class PlotJob:
 
 
 def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
-    preload()
+    import matplotlib  # imported here: ~0.4 s that a run without plots never pays
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     if summary.is_empty():

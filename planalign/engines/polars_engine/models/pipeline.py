@@ -89,7 +89,7 @@ class PolarsModelBuilder:
         """Let go of every relation whose readers are all built; in a year whose relations must
         reach the file (the final year, a year of dbt data tests), write it first."""
         final = year in (getattr(run, "persist_years", None) or {getattr(run, "final_year", None)})
-        for name in [n for n in self.frames if n in self._built and n not in self._released]:
+        for name in self._held():
             if self._readers.get(name, set()) <= self._built:
                 frame = self.frames.pop(name)
                 if final:
@@ -99,12 +99,16 @@ class PolarsModelBuilder:
     def flush(self, run: Any) -> list[str]:
         """Write the relations still held (the end of a run, or of a failed year) to the file."""
         written = []
-        for name in [n for n in self.frames if n in self._built and n not in self._released]:
+        for name in self._held():
             self._write(run.con, name, self.frames.pop(name))
             written.append(name)
         self.frames, self._year = {}, None
         self._built, self._released = set(), set()
         return written
+
+    def _held(self) -> list[str]:
+        """The relations built this year and not yet let go (a list: callers pop as they go)."""
+        return [n for n in self.frames if n in self._built and n not in self._released]
 
     @staticmethod
     def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
