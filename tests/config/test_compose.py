@@ -91,6 +91,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["+simulation.random_seed_overrides.hirng=3"], "simulation.random_seed_overrides"),
         (["plan.deferral_auto_escalation.require_active_enrollment=false"], "require_active_enrollment"),
         (["engine=polars", "engine.models=both"], "engine.models"),
+        (["engine.dbt_invocations=per_model"], "engine.dbt_invocations"),
         (["runtime.duckdb_checkpoint_threshold=lots"], "runtime.duckdb_checkpoint_threshold"),
         (["runtime.polars_engine=gpu"], "runtime.polars_engine"),
     ],

@@ -48,14 +48,15 @@ CENSUSES = {
     "edge": ["census=edge"],
 }
 ENGINES = {
-    "sql": ["engine=sql"],
+    "sql": ["engine=sql"],                               # one dbt invocation a year (default)
+    "sql_per_stage": ["engine=sql", "engine.dbt_invocations=per_stage"],
     "polars": ["engine=polars"],                         # the whole year in Polars (no dbt)
     "polars_dbt_models": ["engine=polars", "engine.models=dbt"],  # Polars events, dbt models
     "hybrid": ["engine=hybrid"],  # default split: workforce polars, plan sql
     **{name: ["engine=hybrid", *(f"engine.split.{k}={v}" for k, v in split.items())] for name, split in SPLITS.items()},
 }
 CASES = [
-    ("synthetic", "polars"), ("synthetic", "polars_dbt_models"), ("synthetic", "hybrid"), ("synthetic", "hybrid_alternating"),
+    ("synthetic", "sql_per_stage"), ("synthetic", "polars"), ("synthetic", "polars_dbt_models"), ("synthetic", "hybrid"), ("synthetic", "hybrid_alternating"),
     ("synthetic", "hybrid_alternating_b"),
     ("edge", "polars"), ("edge", "hybrid"), ("edge", "hybrid_alternating"),
 ]
@@ -237,6 +238,20 @@ def test_polars_runs_the_whole_year_in_polars(runs, census):
     for step in EVENT_STEPS:
         records = [t for t in engine["step_timings"] if t["steps"] == [step.name]]
         assert records and all(set(t["rows"]) == set(step.models) for t in records), step.name
+
+
+def test_sql_builds_a_year_in_one_dbt_invocation(runs):
+    """engine=sql: tag:init once, then one invocation a year; per_stage: one per model stage."""
+    per_year, per_stage = run_json(runs("synthetic", "sql")), run_json(runs("synthetic", "sql_per_stage"))
+    assert per_year["engine"]["dbt_invocations"] == "per_year"
+    assert per_stage["engine"]["dbt_invocations"] == "per_stage"
+    assert per_year["dbt"]["invocations"] == 1 + 3
+    assert per_stage["dbt"]["invocations"] == 1 + 3 * 3
+    # the tables are the same either way (test_published_tables_identical, test_event_relations_identical)
+    # and every stage still reports, in order, for the hooks
+    stages = [(t["year"], t["stage"]) for t in per_year["stage_timings"]]
+    assert stages == [(y, s) for y in (2025, 2026, 2027)
+                      for s in ("INITIALIZATION", "FOUNDATION", "EVENT_GENERATION", "STATE_ACCUMULATION")]
 
 
 def test_polars_event_steps_with_dbt_models(runs):
