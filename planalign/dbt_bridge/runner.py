@@ -42,8 +42,9 @@ class DbtRunner:
     """Wraps ``dbt.cli.main.dbtRunner`` for one database and one target folder."""
 
     def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1,
-                 use_manifest_cache: bool = True):
+                 use_manifest_cache: bool = True, instance: str | None = None):
         self.project_dir = Path(project_dir)
+        self.instance = instance   # the run's named DuckDB instance (planalign.db), which dbt joins
         self.use_manifest_cache = use_manifest_cache
         self.manifest_source = "none"
         self.database = Path(database)
@@ -56,6 +57,10 @@ class DbtRunner:
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
         os.environ["PLANALIGN_DB"] = str(self.database)
+        if self.instance:
+            os.environ["PLANALIGN_DB_INSTANCE"] = self.instance
+        else:
+            os.environ.pop("PLANALIGN_DB_INSTANCE", None)
         os.environ["PLANALIGN_DBT_THREADS"] = str(self.threads)
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 

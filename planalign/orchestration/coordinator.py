@@ -15,7 +15,7 @@ import psutil
 from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
-from planalign.db import connect, execute
+from planalign.db import connect, execute, new_instance_name
 from planalign.dbt_bridge import DbtRunner
 from planalign.errors import ConfigError
 from planalign.locking import DatabaseLock, DatabaseLocked
@@ -100,9 +100,11 @@ class Coordinator:
         database = Path(s.paths.database)
         lock = DatabaseLock(database)
         lock.acquire()
+        instance = new_instance_name()
         try:
             con = connect(database, threads=s.runtime.duckdb_threads, memory_limit=s.runtime.memory_limit,
-                          checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold)
+                          checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
+                          row_group_size=s.runtime.duckdb_row_group_size)
         except duckdb.IOException as exc:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
@@ -112,7 +114,8 @@ class Coordinator:
         self._polars_config.__enter__()
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
-                        threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache)
+                        threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache,
+                        instance=instance)
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
         run.batch_size = self.get_adaptive_batch_size()
