@@ -94,6 +94,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["engine.dbt_invocations=per_model"], "engine.dbt_invocations"),
         (["runtime.duckdb_checkpoint_threshold=lots"], "runtime.duckdb_checkpoint_threshold"),
         (["runtime.polars_engine=gpu"], "runtime.polars_engine"),
+        (["runtime.duckdb_row_group_size=3000"], "runtime.duckdb_row_group_size"),
     ],
 )
 def test_bad_config_names_the_key(overrides, needle, tmp_path):

@@ -1,0 +1,37 @@
+"""The run's file: row groups of ``runtime.duckdb_row_group_size`` rows, for the tables planalign
+writes and for those dbt builds (dbt joins the run's DuckDB instance), and the same results
+whatever the row-group size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import query, run_simulation
+from tests.resilience.test_resume import tables_equal
+
+ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick"]
+
+
+def row_group_sizes(db: Path, table: str) -> list[int]:
+    return [r[0] for r in query(db, f"""select max(start + count) - min(start) from pragma_storage_info('{table}')
+                                     where column_id = 0 group by row_group_id order by row_group_id""")]
+
+
+@pytest.mark.parametrize("engine", ["polars", "sql"])
+def test_tables_are_written_in_row_groups_of_the_configured_size(tmp_path, engine):
+    _, db = run_simulation(tmp_path, [*ONE_YEAR, f"engine={engine}"])
+    for table in ("fct_workforce_snapshot", "int_workforce_state"):   # a mart and an intermediate
+        sizes = row_group_sizes(db, table)
+        assert len(sizes) >= 2 and max(sizes) == 16384, (table, sizes)
+
+
+def test_row_group_size_does_not_change_results(tmp_path):
+    _, small = run_simulation(tmp_path / "small", [*ONE_YEAR, "engine=polars"])
+    _, default = run_simulation(tmp_path / "duckdb_default", [*ONE_YEAR, "engine=polars",
+                                                              "runtime.duckdb_row_group_size=null"])
+    assert row_group_sizes(default, "fct_workforce_snapshot") == [query(default, "select count(*) from "
+                                                                         "fct_workforce_snapshot")[0][0]]
+    assert tables_equal(small, default) == {"fct_yearly_events": 0, "fct_workforce_snapshot": 0,
+                                            "fct_year_summary": 0}
