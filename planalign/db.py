@@ -9,7 +9,9 @@ Why attach instead of opening the file directly: ATTACH takes a row-group size. 
 smaller than a row group (DuckDB's default is 122,880 rows; a year of a 60,000-person
 snapshot is ~80,000) go through the write-ahead log and are compressed again at the next
 checkpoint; with row groups of ``runtime.duckdb_row_group_size`` they are compressed and
-written once (docs/benchmarks.md: 60,000 x 5 under polars, 13.4 -> 10.5 s).
+written once. Measured (docs/benchmarks.md): 16,384-row groups make 60,000 x 5 0.71x (sql)
+and 0.79x (polars) and 240,000 x 5 polars 0.83x; at 1,000,000 x 10 they save no time and
+add ~1 GiB of peak RSS, hence ``auto``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ import duckdb
 import polars as pl
 
 CATALOG = "planalign"   # the run file's catalog name, in planalign's connection and in dbt's profile
+
+
+SMALL_ROW_GROUP = 16384        # rows; a multiple of DuckDB's vector size
+AUTO_SMALL_UP_TO = 250_000     # census rows up to which ``auto`` picks SMALL_ROW_GROUP (measured at 240,000)
+
+
+def row_group_size(setting: int | str | None, census_rows: int) -> int | None:
+    """The row-group size to attach the run's file with (None: DuckDB's default)."""
+    if setting == "auto":
+        return SMALL_ROW_GROUP if census_rows <= AUTO_SMALL_UP_TO else None
+    return None if setting is None else int(setting)
 
 
 def new_instance_name() -> str:

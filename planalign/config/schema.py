@@ -593,8 +593,9 @@ class RuntimeConfig(Strict):
     polars_engine: Literal["in-memory", "streaming", "auto"] = "in-memory"
     memory_limit: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None
     duckdb_checkpoint_threshold: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None  # null = DuckDB's 16 MiB
-    # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's 122,880
-    duckdb_row_group_size: Annotated[int | None, Field(ge=2048, le=1 << 24, multiple_of=2048)] = 16384
+    # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's
+    # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.row_group_size)
+    duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
     progress: bool = True
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
