@@ -36,6 +36,23 @@ def row_group_size(setting: int | str | None, census_rows: int) -> int | None:
     return None if setting is None else int(setting)
 
 
+AUTO_MEMORY_FLOOR_MB = 384       # DuckDB's memory limit under ``auto``: at least this ...
+AUTO_MEMORY_KIB_PER_ROW = 6      # ... or this per census row (1,000,000 rows: ~5.7 GiB)
+
+
+def memory_limit(setting: str | None, census_rows: int) -> str | None:
+    """DuckDB's memory limit for a run (None: DuckDB's default, 80 % of RAM).
+
+    Why ``auto``: DuckDB keeps the blocks it writes in its buffer pool up to its limit, so with
+    the default the run's peak RSS grows with everything written (60,000 x 5: ~810 MiB). A
+    limit scaled to the census lets it evict them: 60,000 x 5 peaks at ~680 MiB (polars, same
+    time) or ~660 MiB (sql, ~7 % slower); docs/benchmarks.md.
+    """
+    if setting == "auto":
+        return f"{max(AUTO_MEMORY_FLOOR_MB, -(-census_rows * AUTO_MEMORY_KIB_PER_ROW // 1024))}MB"
+    return setting
+
+
 def new_instance_name() -> str:
     """A DuckDB instance name no other run of this process uses (launchers reuse processes)."""
     return f":memory:planalign-{uuid.uuid4().hex}"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from planalign.db import row_group_size
-from tests.conftest import query, run_simulation
+from planalign.build import build_coordinator
+from planalign.db import memory_limit, row_group_size
+from tests.conftest import compose_config, query, run_simulation
 from tests.resilience.test_resume import tables_equal
 
 ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick"]
@@ -44,3 +45,15 @@ def test_auto_row_group_size_follows_the_census_size():
     assert row_group_size("auto", 150) == row_group_size("auto", 250_000) == 16384
     assert row_group_size("auto", 250_001) is None
     assert row_group_size(32768, 1_000_000) == 32768 and row_group_size(None, 150) is None
+
+
+def test_auto_memory_limit_scales_with_the_census(tmp_path):
+    assert memory_limit("auto", 150) == memory_limit("auto", 60_000) == "384MB"
+    assert memory_limit("auto", 1_000_000) == "5860MB"
+    assert memory_limit("2GB", 150) == "2GB" and memory_limit(None, 150) is None
+    # and the run's DuckDB instance gets it
+    with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
+                                           "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
+        run = coordinator._open()
+        limit = run.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
