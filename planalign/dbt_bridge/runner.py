@@ -130,6 +130,10 @@ class DbtRunner:
         self.invocations.append(invocation)
         if not invocation.success:
             detail = "; ".join(failures) or str(result.exception or "dbt reported failure")
+            if "file handle conflict" in detail:
+                detail += ("\n  the dbt project's profiles.yml opens the run's file itself, but planalign shares "
+                           "its DuckDB instance with dbt: set path to env_var('PLANALIGN_DB_INSTANCE') and attach "
+                           "env_var('PLANALIGN_DB') as `planalign` (see the bundled dbt/profiles.yml)")
             raise StageError(stage, year, f"dbt {command} --select {selector} failed: {detail}")
         return invocation
 

@@ -4,12 +4,15 @@ whatever the row-group size."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from planalign.build import build_coordinator
 from planalign.db import memory_limit, row_group_size
+from planalign.errors import StageError
+from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import compose_config, query, run_simulation
 from tests.resilience.test_resume import tables_equal
 
@@ -57,3 +60,15 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
         run = coordinator._open()
         limit = run.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
+
+
+def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
+    """A dbt project copied before the shared instance, whose profile opens the file directly."""
+    project = tmp_path / "dbt_old_profile"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb"))
+    (project / "profiles.yml").write_text(
+        "planalign:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        "      path: \"{{ env_var('PLANALIGN_DB') }}\"\n")
+    with pytest.raises(StageError, match="PLANALIGN_DB_INSTANCE"):
+        run_simulation(tmp_path / "run", ["census.size=150", "years=2025", "workflow=quick",
+                                          f"paths.dbt_project_dir={project}"])
