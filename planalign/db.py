@@ -29,7 +29,7 @@ SMALL_ROW_GROUP = 16384        # rows; a multiple of DuckDB's vector size
 AUTO_SMALL_UP_TO = 250_000     # census rows up to which ``auto`` picks SMALL_ROW_GROUP (measured at 240,000)
 
 
-def row_group_size(setting: int | str | None, census_rows: int) -> int | None:
+def resolve_row_group_size(setting: int | str | None, census_rows: int) -> int | None:
     """The row-group size to attach the run's file with (None: DuckDB's default)."""
     if setting == "auto":
         return SMALL_ROW_GROUP if census_rows <= AUTO_SMALL_UP_TO else None
@@ -40,7 +40,7 @@ AUTO_MEMORY_FLOOR_MB = 384       # DuckDB's memory limit under ``auto``: at leas
 AUTO_MEMORY_KIB_PER_ROW = 6      # ... or this per census row (1,000,000 rows: ~5.7 GiB)
 
 
-def memory_limit(setting: str | None, census_rows: int) -> str | None:
+def resolve_memory_limit(setting: str | None, census_rows: int) -> str | None:
     """DuckDB's memory limit for a run (None: DuckDB's default, 80 % of RAM).
 
     Why ``auto``: DuckDB keeps the blocks it writes in its buffer pool up to its limit, so with

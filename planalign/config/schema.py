@@ -591,11 +591,11 @@ class RuntimeConfig(Strict):
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
     # Polars' executor for collect(): in-memory has less fixed cost per query (~25 a year)
     polars_engine: Literal["in-memory", "streaming", "auto"] = "in-memory"
-    # DuckDB's memory limit: a size, null (DuckDB's 80 % of RAM) or auto (planalign.db.memory_limit)
+    # DuckDB's memory limit: a size, null (DuckDB's 80 % of RAM) or auto (planalign.db.resolve_memory_limit)
     memory_limit: Annotated[str, Field(pattern=_DUCKDB_SIZE)] | Literal["auto"] | None = "auto"
     duckdb_checkpoint_threshold: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None  # null = DuckDB's 16 MiB
     # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's
-    # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.row_group_size)
+    # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.resolve_row_group_size)
     duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
     progress: bool = True
     print_summary: bool = True

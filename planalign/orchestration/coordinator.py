@@ -15,7 +15,7 @@ import psutil
 from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
-from planalign.db import connect, execute, memory_limit, new_instance_name, row_group_size
+from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
 from planalign.dbt_bridge import DbtRunner
 from planalign.errors import ConfigError
 from planalign.locking import DatabaseLock, DatabaseLocked
@@ -104,9 +104,9 @@ class Coordinator:
         rows = self._prepared.info["rows_clean"]   # the census size sets DuckDB's "auto" settings
         try:
             con = connect(database, threads=s.runtime.duckdb_threads,
-                          memory_limit=memory_limit(s.runtime.memory_limit, rows),
+                          memory_limit=resolve_memory_limit(s.runtime.memory_limit, rows),
                           checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
-                          row_group_size=row_group_size(s.runtime.duckdb_row_group_size, rows))
+                          row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows))
         except duckdb.IOException as exc:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from planalign.build import build_coordinator
-from planalign.db import memory_limit, row_group_size
+from planalign.db import resolve_memory_limit, resolve_row_group_size
 from planalign.errors import StageError
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import compose_config, query, run_simulation
@@ -45,15 +45,15 @@ def test_row_group_size_does_not_change_results(tmp_path):
 def test_auto_row_group_size_follows_the_census_size():
     # small row groups pay off while a year's writes are below DuckDB's 122,880-row groups
     # (measured at 60,000 and 240,000); at 1,000,000 they add ~1 GiB of peak RSS for no time
-    assert row_group_size("auto", 150) == row_group_size("auto", 250_000) == 16384
-    assert row_group_size("auto", 250_001) is None
-    assert row_group_size(32768, 1_000_000) == 32768 and row_group_size(None, 150) is None
+    assert resolve_row_group_size("auto", 150) == resolve_row_group_size("auto", 250_000) == 16384
+    assert resolve_row_group_size("auto", 250_001) is None
+    assert resolve_row_group_size(32768, 1_000_000) == 32768 and resolve_row_group_size(None, 150) is None
 
 
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
-    assert memory_limit("auto", 150) == memory_limit("auto", 60_000) == "384MB"
-    assert memory_limit("auto", 1_000_000) == "5860MB"
-    assert memory_limit("2GB", 150) == "2GB" and memory_limit(None, 150) is None
+    assert resolve_memory_limit("auto", 150) == resolve_memory_limit("auto", 60_000) == "384MB"
+    assert resolve_memory_limit("auto", 1_000_000) == "5860MB"
+    assert resolve_memory_limit("2GB", 150) == "2GB" and resolve_memory_limit(None, 150) is None
     # and the run's DuckDB instance gets it
     with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
                                            "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
