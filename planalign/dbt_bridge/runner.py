@@ -52,6 +52,7 @@ class DbtRunner:
         self.threads = threads
         self.manifest: Any = None
         self.invocations: list[DbtInvocation] = []
+        self.node_tags: dict[str, list[str]] = {}   # node name -> its dbt tags (what stage it belongs to)
         self.parse_seconds = 0.0
 
     # ------------------------------------------------------------------ environment
@@ -121,6 +122,7 @@ class DbtRunner:
         failures: list[str] = []
         for node_result in getattr(result.result, "results", None) or []:
             name = getattr(node_result.node, "name", "?")
+            self.node_tags[name] = list(getattr(node_result.node, "tags", None) or [])
             timings[name] = float(getattr(node_result, "execution_time", 0.0) or 0.0)
             status = str(getattr(node_result, "status", "")).lower()
             if status in ("error", "fail", "runtimeerr", "runstatus.error", "teststatus.fail"):
@@ -152,6 +154,18 @@ class DbtRunner:
             for model, secs in inv.model_timings.items():
                 rows.append({"year": inv.year, "command": inv.command, "node": model, "seconds": secs})
         return rows
+
+    def model_seconds_by_tag(self, tags: dict[str, str]) -> dict[str, float]:
+        """dbt model time of ``dbt run`` summed per label, a node counting under the label of the
+        first of its tags found in ``tags`` (tag -> label); other nodes under "other"."""
+        totals: dict[str, float] = {}
+        for row in self.model_timings():
+            if row["command"] != "run":
+                continue
+            node_tags = self.node_tags.get(row["node"], [])
+            label = next((tags[t] for t in node_tags if t in tags), "other")
+            totals[label] = round(totals.get(label, 0.0) + row["seconds"], 4)
+        return totals
 
     # ------------------------------------------------------------------ cleanup
     def close(self) -> None:

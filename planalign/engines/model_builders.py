@@ -37,6 +37,10 @@ DBT_MODELS = DbtModelBuilder()
 # The tags of one year's graph after INITIALIZATION, in stage order (FOUNDATION builds
 # tag:foundation, EVENT_GENERATION tag:events and tag:publish, STATE_ACCUMULATION tag:state).
 YEAR_TAGS = ("foundation", "events", "publish", "state")
+# The stage each tag's models belong to: run.json splits dbt's model time by it, which is how
+# the stages' shares stay visible when one invocation builds the whole year.
+STAGE_OF_TAG = {"init": "INITIALIZATION", "foundation": "FOUNDATION", "events": "EVENT_GENERATION",
+                "publish": "EVENT_GENERATION", "state": "STATE_ACCUMULATION"}
 
 
 class YearInvocationBuilder:

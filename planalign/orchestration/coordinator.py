@@ -17,6 +17,7 @@ from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
 from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
 from planalign.dbt_bridge import DbtRunner
+from planalign.engines.model_builders import STAGE_OF_TAG
 from planalign.errors import ConfigError
 from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.orchestration.context import RunContext
@@ -303,6 +304,8 @@ class Coordinator:
                 "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,
                 # the 25 slowest nodes; every execution is in the planalign_timings table
                 "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
+                # model time per stage its tags belong to (one invocation may build several stages)
+                "model_seconds_by_stage": run.dbt.model_seconds_by_tag(STAGE_OF_TAG),
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

@@ -247,6 +247,11 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     assert per_stage["engine"]["dbt_invocations"] == "per_stage"
     assert per_year["dbt"]["invocations"] == 1 + 3
     assert per_stage["dbt"]["invocations"] == 1 + 3 * 3
+    # dbt's model time is still told per stage (by the models' tags), in one invocation or three
+    for record in (per_year, per_stage):
+        by_stage = record["dbt"]["model_seconds_by_stage"]
+        assert all(by_stage.get(s, 0) > 0 for s in ("INITIALIZATION", "FOUNDATION", "EVENT_GENERATION",
+                                                     "STATE_ACCUMULATION")), by_stage
     # the tables are the same either way (test_published_tables_identical, test_event_relations_identical)
     # and every stage still reports, in order, for the hooks
     stages = [(t["year"], t["stage"]) for t in per_year["stage_timings"]]
