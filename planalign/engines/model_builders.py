@@ -62,9 +62,12 @@ class YearInvocationBuilder:
     def __init__(self) -> None:
         self._built: tuple[int, int] | None = None   # (id of the run, year) built in one go
 
-    def built(self, run: Any, year: int) -> bool:
-        """Were ``year``'s foundation-to-state models built by this run's year invocation?"""
-        return self._built == (id(run), year)
+    def prebuilt(self, run: Any, year: int) -> StageResult | None:
+        """The success of a later stage of ``year`` whose models this run's year invocation
+        built (None when it did not: the stage must build them itself)."""
+        if self._built != (id(run), year):
+            return None
+        return StageResult.ok("built by the year's dbt invocation in FOUNDATION", dbt_seconds=0.0)
 
     def build(self, run: Any, year: int, tag: str, *, stage: str) -> StageResult:
         if tag == "foundation":
@@ -74,9 +77,8 @@ class YearInvocationBuilder:
             self._built = (id(run), year)
             return StageResult.ok(f"{len(invocation.model_timings)} dbt models (the year's one invocation)",
                                   dbt_seconds=invocation.seconds)
-        if tag in YEAR_TAGS and self.built(run, year):
-            return StageResult.ok("built by the year's dbt invocation in FOUNDATION", dbt_seconds=0.0)
-        return DBT_MODELS.build(run, year, tag, stage=stage)
+        done = self.prebuilt(run, year) if tag in YEAR_TAGS else None
+        return done or DBT_MODELS.build(run, year, tag, stage=stage)
 
 
 def builder_of(engine: Any) -> ModelBuilder:

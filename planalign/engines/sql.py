@@ -30,8 +30,9 @@ class SqlEventEngine:
         self.model_builder = YearInvocationBuilder() if dbt_invocations == "per_year" else DBT_MODELS
 
     def generate_events(self, run: Any, year: int) -> StageResult:
-        if isinstance(self.model_builder, YearInvocationBuilder) and self.model_builder.built(run, year):
-            return StageResult.ok("built by the year's dbt invocation in FOUNDATION", dbt_seconds=0.0)
+        done = self.model_builder.prebuilt(run, year) if isinstance(self.model_builder, YearInvocationBuilder) else None
+        if done:
+            return done
         invocation = run.dbt.run("tag:events tag:publish", run.dbt_vars(year), year=year, stage="EVENT_GENERATION")
         return StageResult.ok(f"{len(invocation.model_timings)} dbt models", dbt_seconds=invocation.seconds)
 
