@@ -24,7 +24,6 @@ import polars as pl
 
 CATALOG = "planalign"   # the run file's catalog name, in planalign's connection and in dbt's profile
 
-
 SMALL_ROW_GROUP = 16384        # rows; a multiple of DuckDB's vector size
 AUTO_SMALL_UP_TO = 250_000     # census rows up to which ``auto`` picks SMALL_ROW_GROUP (measured at 240,000)
 

@@ -164,8 +164,8 @@ class DbtRunner:
                 continue
             node_tags = self.node_tags.get(row["node"], [])
             label = next((tags[t] for t in node_tags if t in tags), "other")
-            totals[label] = round(totals.get(label, 0.0) + row["seconds"], 4)
-        return totals
+            totals[label] = totals.get(label, 0.0) + row["seconds"]
+        return {label: round(seconds, 4) for label, seconds in totals.items()}
 
     # ------------------------------------------------------------------ cleanup
     def close(self) -> None:
