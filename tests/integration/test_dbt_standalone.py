@@ -1,4 +1,5 @@
-"""``cd dbt && dbt build`` works on its own for model developers (after planalign-dev-db)."""
+"""``cd dbt && dbt build`` works on its own for model developers (after planalign-dev-db), and
+the marts' ``year_slice`` materialization replaces one year's rows, never another's."""
 
 from __future__ import annotations
 
@@ -6,19 +7,43 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from planalign.devdb import prepare
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import query
 
+MARTS = ("fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary")
+
+
+def _dbt(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess:
+    dbt = shutil.which("dbt") or os.path.join(os.path.dirname(sys.executable), "dbt")
+    env = {**os.environ, "PLANALIGN_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run(
+        [dbt, *args, "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def _rows_by_year(db: Path) -> dict[str, list[tuple]]:
+    return {m: query(db, f"select simulation_year, count(*) from {m} group by all order by 1") for m in MARTS}
+
 
 def test_dbt_build_standalone(tmp_path):
     db = prepare(["census.size=150", "years=2025-2026"], database=tmp_path / "dev.duckdb")
-    dbt = shutil.which("dbt") or os.path.join(os.path.dirname(sys.executable), "dbt")
-    env = {**os.environ, "PLANALIGN_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [dbt, "build", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
-    )
+    result = _dbt(tmp_path, db, "build")
     assert result.returncode == 0, result.stdout[-3000:]
     assert query(db, "select count(*) from fct_workforce_snapshot where simulation_year = 2025")[0][0] > 150
+    built = _rows_by_year(db)
+
+    # Building the marts again replaces the year's slice (the table exists: DELETE + INSERT).
+    again = _dbt(tmp_path, db, "run", "--select", *MARTS)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert _rows_by_year(db) == built
+
+    # A model whose rows are not of var('simulation_year') is stopped, naming the model and the
+    # years, and the table keeps its rows (the transaction rolls back).
+    wrong = _dbt(tmp_path, db, "run", "--select", "fct_year_summary", "--vars", "{simulation_year: 2031}")
+    assert wrong.returncode != 0
+    assert "model fct_year_summary: a row of simulation_year 2025 built for year 2031" in wrong.stdout
+    assert _rows_by_year(db) == built

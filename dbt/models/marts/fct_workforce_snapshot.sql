@@ -1,6 +1,6 @@
 -- Year-end workforce snapshot (domain.md §6.2, step 18): one row per employee per year
--- (actives at Dec 31 of Y-1 plus hires of Y). delete+insert keyed on simulation_year.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='simulation_year', tags=['state']) }}
+-- (actives at Dec 31 of Y-1 plus hires of Y). year_slice: a rebuild replaces the year.
+{{ config(materialized='year_slice', tags=['state']) }}
 with p as (select * from {{ source('planalign', 'param_scalars') }})
 select
     p.scenario_id,

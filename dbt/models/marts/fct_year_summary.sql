@@ -1,5 +1,5 @@
 -- Year summary metrics (domain.md §6.3, step 19). Counts and cent sums are exact.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='simulation_year', tags=['state']) }}
+{{ config(materialized='year_slice', tags=['state']) }}
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 needs as (select * from {{ ref('int_workforce_needs') }}),
 ev as (

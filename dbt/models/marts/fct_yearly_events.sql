@@ -1,5 +1,5 @@
--- Published event log: delete+insert keyed on simulation_year, so a rerun replaces the year.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='simulation_year', tags=['publish']) }}
+-- Published event log, all years; year_slice replaces this year's rows, so a rerun replaces the year.
+{{ config(materialized='year_slice', tags=['publish']) }}
 select
     event_id, scenario_id, plan_design_id, employee_id, employee_ssn, event_type, event_category,
     simulation_year, effective_date, event_details, compensation_amount, previous_compensation,
