@@ -70,6 +70,37 @@ def test_duplicate_event_id_across_years_is_caught(synthetic_db, tmp_path):
     assert 1 not in failed[2027]
 
 
+# (what is planted, the years that must flag invariant 1)
+PLANTED_DUPLICATES = {
+    "an id of another format in two years": (
+        ["update fct_yearly_events set event_id = 'CUSTOM-1' where event_id ="
+         " (select min(event_id) from fct_yearly_events where simulation_year = 2025)",
+         "update fct_yearly_events set event_id = 'CUSTOM-1' where event_id ="
+         " (select min(event_id) from fct_yearly_events where simulation_year = 2026)"],
+        (2025, 2026)),
+    "a 2025 row carrying a standard 2026 id": (
+        ["update fct_yearly_events"
+         " set event_id = (select max(event_id) from fct_yearly_events where simulation_year = 2026)"
+         " where event_id = (select min(event_id) from fct_yearly_events where simulation_year = 2025)"],
+        (2025, 2026)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED_DUPLICATES))
+def test_duplicate_event_ids_of_any_form_are_caught(synthetic_db, tmp_path, case):
+    """Standard EVT-{year}- ids are compared across years through their key range, any other id
+    with every other year's ids: a collision is caught from both of its years either way."""
+    statements, flagged = PLANTED_DUPLICATES[case]
+    copy = tmp_path / "duplicated.duckdb"
+    copy.write_bytes(synthetic_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+        failed = {year: {r["number"] for r in check_year(con, year, 2025) if r["violations"]} for year in (2025, 2026, 2027)}
+    assert all(1 in failed[year] for year in flagged), failed
+    assert 1 not in failed[2027]
+
+
 def test_headcount_flows_reconcile(synthetic_db):
     with duckdb.connect(str(synthetic_db), read_only=True) as con:
         rows = con.execute("""select simulation_year, starting_headcount, ending_headcount, target_ending_workforce,
