@@ -92,12 +92,6 @@ class YearExecutor:
         return builder_of(self.engine).build(run, year, "state", stage="STATE_ACCUMULATION")
 
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
-        # An engine writing relations in the background finishes first: dbt's data tests read
-        # them, and running the invariants beside the writes would stack their memory peaks
-        # (60,000 x 5 polars: ~690 -> ~750 MiB peak RSS for ~0.5 s).
-        settle = getattr(self.engine, "settle", None)
-        if settle is not None:
-            settle(run)
         reports = check_year(run.con, year, run.settings.start_year)
         run.validation_reports[year] = reports
         for report in reports:

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
-import duckdb
-import polars as pl
 import pytest
 
 from planalign.build import build_coordinator
-from planalign.db import connect, new_instance_name, resolve_memory_limit, resolve_row_group_size
-from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
+from planalign.db import resolve_memory_limit, resolve_row_group_size
 from planalign.errors import StageError
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import compose_config, query, run_simulation
@@ -76,21 +72,3 @@ def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
     with pytest.raises(StageError, match="PLANALIGN_DB_INSTANCE"):
         run_simulation(tmp_path / "run", ["census.size=150", "years=2025", "workflow=quick",
                                           f"paths.dbt_project_dir={project}"])
-
-
-def test_background_writes_land_in_the_run_file_and_a_failed_one_is_reported(tmp_path):
-    """engine=polars writes the final year's intermediates on a second connection while the run
-    goes on: they must reach the run's catalog (not the instance's in-memory one), and a write
-    that fails must fail ``flush`` naming the relation, not vanish with its thread."""
-    database = tmp_path / "run.duckdb"
-    con = connect(database, instance=new_instance_name(), row_group_size=16384)
-    run = SimpleNamespace(con=con)
-    builder = PolarsModelBuilder()
-    builder._write_later(run, "int_example", pl.DataFrame({"employee_id": ["E1", "E2"], "n": [1, 2]}))
-    builder._write_later(run, "int_workforce_state", pl.DataFrame({"employee_id": ["E1"]}))  # not its contract
-    with pytest.raises(RuntimeError, match="writing relation int_workforce_state: ValueError: .*columns differ"):
-        builder.flush(run)
-    builder.flush(run)   # nothing pending any more: returns quietly
-    con.close()
-    with duckdb.connect(str(database), read_only=True) as file:
-        assert file.execute("select employee_id, n from int_example order by 1").fetchall() == [("E1", 1), ("E2", 2)]

@@ -100,8 +100,7 @@ def test_the_final_years_relations_reach_the_file_with_contract_types(tmp_path):
     builder, run = _builder_run(tmp_path, final_year=2025)
     builder.keep(run, 2025, "int_workforce_needs", _needs_frame())
     builder.keep(run, 2025, "int_term_dates", pl.DataFrame({"employee_id": ["E1"]}))
-    builder.release_finished(run, 2025)   # both readers built: written as they are let go ...
-    builder.settle(run)                    # ... by the background writer, which settle waits for
+    builder.release_finished(run, 2025)   # both readers built: written as they are let go
     assert describe(run.con, "int_workforce_needs") == contracts()["int_workforce_needs"]
     assert run.con.execute("select employee_id from int_term_dates").fetchall() == [("E1",)]
     assert builder.flush(run) == []

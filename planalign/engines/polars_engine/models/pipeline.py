@@ -10,11 +10,6 @@ What reaches the database file, and when:
   writing every year's would be pure cost. Other years hold them
   in memory until their last reader is built (readers: the dbt models that name them, which
   the twins mirror), then let them go; a twin that reads a released relation fails loudly.
-  No twin reads them back from the file, so they go to a background writer on a second
-  connection of the run's instance as they are released, and the year's later models are
-  computed meanwhile. The year's VALIDATION waits for them (``settle``: dbt's data tests read
-  them, and the invariants beside the writes would stack both memory peaks); a run's end
-  (``flush``) writes what is still held and waits too.
 
 Every relation is written with the dbt model's column types (``contracts.json``), so the file
 ends up holding the same tables a dbt run leaves.
@@ -24,14 +19,13 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from planalign.db import execute, scalar, write_table
+from planalign.db import write_table
 from planalign.engines.polars_engine.models import MODELS, models_for
 from planalign.engines.polars_engine.models.context import ModelContext
 from planalign.engines.polars_engine.models.contracts import write_model
@@ -76,7 +70,6 @@ class PolarsModelBuilder:
         self._built: set[str] = set()       # relations built this year
         self._released: set[str] = set()    # ... and already let go
         self.frames: dict[str, pl.DataFrame] = {}
-        self._writer: _BackgroundWriter | None = None
 
     # ------------------------------------------------------------------ the year's relations
     def frames_for(self, year: int) -> dict[str, pl.DataFrame]:
@@ -100,31 +93,18 @@ class PolarsModelBuilder:
             if self._readers.get(name, set()) <= self._built:
                 frame = self.frames.pop(name)
                 if final:
-                    self._write_later(run, name, frame)
+                    self._write(run.con, name, frame)
                 self._released.add(name)
 
     def flush(self, run: Any) -> list[str]:
-        """Write the relations still held (the end of a run, or of a failed year) to the file and
-        wait until every write has landed; a failed write raises here."""
+        """Write the relations still held (the end of a run, or of a failed year) to the file."""
         written = []
         for name in self._held():
-            self._write_later(run, name, self.frames.pop(name))
+            self._write(run.con, name, self.frames.pop(name))
             written.append(name)
         self.frames, self._year = {}, None
         self._built, self._released = set(), set()
-        self.settle(run)
         return written
-
-    def settle(self, run: Any) -> None:
-        """Wait for the background writes (before anything reads the intermediates back)."""
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.wait()
-
-    def _write_later(self, run: Any, name: str, frame: pl.DataFrame) -> None:
-        if self._writer is None:
-            self._writer = _BackgroundWriter(run.con)
-        self._writer.submit(self._write, name, frame)
 
     def _held(self) -> list[str]:
         """The relations built this year and not yet let go (a list: callers pop as they go)."""
@@ -180,35 +160,6 @@ class PolarsModelBuilder:
                                       "rows": {model.name: frame.height}})
             built.append(model.name)
         return StageResult.ok(f"{len(built)} Polars models", models=built)
-
-
-class _BackgroundWriter:
-    """One thread writing relations in submission order on its own connection (a cursor of the
-    run's DuckDB instance, on the run's catalog). DuckDB runs the writes beside the main
-    connection's queries: they touch other tables, and both release the GIL."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._cursor = con.cursor()
-        execute(self._cursor, f'USE "{scalar(con, "select current_database()")}"')
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planalign-writer")
-        self._pending: list[Future] = []
-
-    def submit(self, write: Any, name: str, frame: pl.DataFrame) -> None:
-        def job() -> None:
-            try:
-                write(self._cursor, name, frame)
-            except Exception as exc:
-                raise RuntimeError(f"writing relation {name}: {type(exc).__name__}: {exc}") from exc
-        self._pending.append(self._pool.submit(job))
-
-    def wait(self) -> None:
-        """Block until every write has run; re-raise the first failure (naming the relation)."""
-        try:
-            for future in self._pending:
-                future.result()
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._cursor.close()
 
 
 class _GuardedFrames(dict):
