@@ -221,3 +221,16 @@ def band_join(frame: pl.LazyFrame, bands: pl.DataFrame, x: pl.Expr, lo: str, hi:
         ])
         .drop(matched)
     )
+
+
+def range_join(frame: pl.LazyFrame, bands: pl.DataFrame, x: pl.Expr, label: str) -> pl.LazyFrame:
+    """SQL ``JOIN bands ON x >= min_value AND x < max_value``, adding ``band_label`` as ``label``
+    (the age and tenure bands): an inner join, a row in no band drops.
+
+    ``band_join`` reads a NULL upper bound as open; this SQL never matches a NULL bound, so such
+    bands are dropped first (then both joins are the same, and disjoint bands take its fast path).
+    """
+    bands = bands.select("band_label", "min_value", "max_value").filter(
+        pl.col("min_value").is_not_null() & pl.col("max_value").is_not_null()
+    ).rename({"band_label": label})
+    return band_join(frame, bands, x, "min_value", "max_value")

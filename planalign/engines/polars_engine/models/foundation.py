@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from planalign.engines.polars_engine.exprs import PERSON_SCHEMA, band_join, tenure_at
+from planalign.engines.polars_engine.exprs import PERSON_SCHEMA, range_join, tenure_at
 from planalign.engines.polars_engine.models.context import ModelContext
 
 # int_prior_year_state's contract as Polars types (what a read of the dbt table gives).
@@ -82,18 +82,6 @@ def int_prior_year_state(ctx: ModelContext) -> pl.LazyFrame:
     return _cast(frame, PRIOR_YEAR_STATE_SCHEMA)
 
 
-def _range_join(frame: pl.LazyFrame, bands: pl.DataFrame, x: pl.Expr, label: str) -> pl.LazyFrame:
-    """SQL ``JOIN bands ON x >= min_value AND x < max_value``, adding ``band_label`` as ``label``.
-
-    ``exprs.band_join`` reads a NULL upper bound as open; the SQL here never matches a NULL
-    bound, so such rows are dropped first (then both joins are the same).
-    """
-    bands = bands.select("band_label", "min_value", "max_value").filter(
-        pl.col("min_value").is_not_null() & pl.col("max_value").is_not_null()
-    ).rename({"band_label": label})
-    return band_join(frame, bands, x, "min_value", "max_value")
-
-
 def int_start_pop(ctx: ModelContext) -> pl.LazyFrame:
     """Twin of ``int_start_pop.sql``: A(Y) with decision age/tenure, bands and hazards.
 
@@ -110,8 +98,8 @@ def int_start_pop(ctx: ModelContext) -> pl.LazyFrame:
         ((hire >= pl.lit(p["jan1_prev"], dtype=pl.Date)) & (hire < pl.lit(p["jan1"], dtype=pl.Date)))
         .alias("is_prev_year_hire"),
     )
-    banded = _range_join(base, ctx.param("param_age_bands"), pl.col("current_age"), "age_band")
-    banded = _range_join(banded, ctx.param("param_tenure_bands"), pl.col("decision_tenure"), "tenure_band")
+    banded = range_join(base, ctx.param("param_age_bands"), pl.col("current_age"), "age_band")
+    banded = range_join(banded, ctx.param("param_tenure_bands"), pl.col("decision_tenure"), "tenure_band")
     keys = ["level_id", "age_band", "tenure_band"]
     h_term = ctx.param("param_hazard_termination").lazy().select(*keys, "h_term")
     p_promo = ctx.param("param_hazard_promotion").lazy().select(*keys, "p_promo")

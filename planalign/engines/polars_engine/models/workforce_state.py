@@ -9,6 +9,7 @@ from planalign.engines.polars_engine.exprs import (
     PERSON_SCHEMA,
     add_days,
     date_diff_days,
+    range_join,
     round_cents,
     tenure_at,
     units_from_rate,
@@ -44,20 +45,6 @@ def arg_max(arg: pl.Expr, by: str, where: pl.Expr | None = None, *, minimum: boo
         keep = keep & where
     kept = arg.filter(keep)
     return kept.first() if minimum else kept.last()
-
-
-def _bands(frame: pl.LazyFrame, bands: pl.DataFrame, x: str, label: str) -> pl.LazyFrame:
-    """``JOIN bands ON x >= min_value AND x < max_value``: an inner join (a NULL bound or a NULL
-    ``x`` matches nothing; overlapping bands duplicate the row), the band label as ``label``."""
-    return (
-        frame.join(bands.lazy().select(
-            pl.col("band_label").alias(label),
-            pl.col("min_value").alias("__lo"),
-            pl.col("max_value").alias("__hi"),
-        ), how="cross")
-        .filter((pl.col(x) >= pl.col("__lo")) & (pl.col(x) < pl.col("__hi")))
-        .drop("__lo", "__hi")
-    )
 
 
 def _windows(ctx: ModelContext) -> pl.LazyFrame:
@@ -225,8 +212,8 @@ def int_workforce_state(ctx: ModelContext) -> pl.LazyFrame:
             .alias("current_tenure"),
         )
     )
-    assembled = _bands(assembled, ctx.param("param_age_bands"), "current_age", "age_band")
-    assembled = _bands(assembled, ctx.param("param_tenure_bands"), "current_tenure", "tenure_band")
+    assembled = range_join(assembled, ctx.param("param_age_bands"), pl.col("current_age"), "age_band")
+    assembled = range_join(assembled, ctx.param("param_tenure_bands"), pl.col("current_tenure"), "tenure_band")
     return assembled.select(
         "employee_id",
         "employee_ssn",
