@@ -72,9 +72,12 @@ def _inv2(y: int, start: int) -> str:
 
 
 def _inv3(y: int, start: int) -> str:
+    # event_sequence last: rows tied on (date, priority, category) may come in either order
+    # (the engines break such ties by type and details), and are then numbered as stored
+    # instead of in an order DuckDB picks at random.
     return f"""select employee_id, event_id, event_sequence, expected from (
         select *, row_number() over (partition by employee_id
-            order by effective_date, {PRIORITY_SQL}, event_category) as expected
+            order by effective_date, {PRIORITY_SQL}, event_category, event_sequence) as expected
         from fct_yearly_events where simulation_year = {y})
     where event_sequence <> expected"""
 

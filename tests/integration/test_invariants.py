@@ -101,6 +101,32 @@ def test_duplicate_event_ids_of_any_form_are_caught(synthetic_db, tmp_path, case
     assert 1 not in failed[2027]
 
 
+def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
+    """Invariant 3 fires when two of an employee's events on different dates swap sequence
+    numbers, and not for two events tied on (date, priority, category), whichever comes first."""
+    inv3 = [inv for inv in INVARIANTS if inv.number == 3]
+    copy = tmp_path / "sequence.duckdb"
+    copy.write_bytes(synthetic_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        employee, first, second = con.execute("""
+            select employee_id, min(event_sequence), max(event_sequence) from fct_yearly_events
+            where simulation_year = 2026 group by employee_id
+            having count(*) = 2 and count(distinct effective_date) = 2 order by employee_id limit 1""").fetchone()
+        swap = f"""update fct_yearly_events set event_sequence = {first} + {second} - event_sequence
+                   where simulation_year = 2026 and employee_id = '{employee}'"""
+        con.execute(swap)
+        assert check_year(con, 2026, 2025, inv3)[0]["violations"] == 2
+        # tie the two events on date, type and category: either order is then a valid numbering
+        tie = con.execute(f"""select effective_date, event_type, event_category from fct_yearly_events
+                              where simulation_year = 2026 and employee_id = '{employee}'
+                                and event_sequence = {first}""").fetchone()
+        con.execute(f"""update fct_yearly_events set effective_date = ?, event_type = ?, event_category = ?
+                        where simulation_year = 2026 and employee_id = '{employee}'""", list(tie))
+        assert check_year(con, 2026, 2025, inv3)[0]["violations"] == 0
+        con.execute(swap)
+        assert check_year(con, 2026, 2025, inv3)[0]["violations"] == 0
+
+
 def test_headcount_flows_reconcile(synthetic_db):
     with duckdb.connect(str(synthetic_db), read_only=True) as con:
         rows = con.execute("""select simulation_year, starting_headcount, ending_headcount, target_ending_workforce,
