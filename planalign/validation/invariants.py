@@ -83,6 +83,8 @@ def _inv3(y: int, start: int) -> str:
 
 
 def _inv4(y: int, start: int) -> str:
+    # "one termination ever" looks back only for the year's terminated: a second termination is
+    # reported in its own year (scanning every year's terminations each year grew with history).
     return f"""
     with terms as (select employee_id, effective_date as term_date from fct_yearly_events
                    where simulation_year = {y} and event_type = 'termination')
@@ -92,6 +94,7 @@ def _inv4(y: int, start: int) -> str:
     union all
     select 'more than one termination', employee_id from fct_yearly_events
     where event_type = 'termination' and simulation_year <= {y}
+      and employee_id in (select employee_id from terms)
     group by employee_id having count(*) > 1
     union all
     select 'event in a later year', e.event_id from fct_yearly_events e
@@ -120,7 +123,8 @@ def _inv6(y: int, start: int) -> str:
                 where simulation_year = {y} and employee_id like 'NH\\_%' escape '\\'
                   and detailed_status_code like 'new_hire%'),
     hires as (select employee_id, count(*) as n, min(simulation_year) as yr
-              from fct_yearly_events where event_type = 'hire' group by employee_id)
+              from fct_yearly_events where event_type = 'hire' and employee_id in (select employee_id from nh)
+              group by employee_id)
     select nh.employee_id, h.n, h.yr from nh left join hires h using (employee_id)
     where h.n is distinct from 1 or h.yr <> {y}
        or cast(split_part(nh.employee_id, '_', 2) as integer) <> {y}
@@ -294,7 +298,9 @@ def _inv16(y: int, start: int) -> str:
     return _plan_only(f"""
     select 'more than one eligibility event' as problem, employee_id, count(*) as n from fct_yearly_events
     where event_type = 'eligibility' and simulation_year <= {y}
-    group by employee_id having count(*) > 1 and max(simulation_year) = {y}
+      and employee_id in (select employee_id from fct_yearly_events
+                          where simulation_year = {y} and event_type = 'eligibility')
+    group by employee_id having count(*) > 1
     union all
     select 'enrollment without prior eligibility', e.employee_id, e.event_sequence from fct_yearly_events e
     where e.simulation_year = {y} and e.event_type = 'enrollment' and not exists (

@@ -127,6 +127,43 @@ def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_
         assert check_year(con, 2026, 2025, inv3)[0]["violations"] == 0
 
 
+# (invariant, a second "once ever" event planted in 2026 for someone who had the first in 2025)
+ONCE_EVER = {
+    4: "termination",    # one termination ever
+    16: "eligibility",   # one eligibility event ever
+}
+
+
+@pytest.mark.parametrize("number", sorted(ONCE_EVER))
+def test_once_ever_events_are_checked_across_years(synthetic_db, tmp_path, number):
+    """The "once ever" invariants look back at earlier years for the people of the checked year."""
+    event_type = ONCE_EVER[number]
+    copy = tmp_path / "twice.duckdb"
+    copy.write_bytes(synthetic_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"""insert into fct_yearly_events
+                        select * replace (2026 as simulation_year, effective_date + interval 1 year as effective_date,
+                                          event_id || '-again' as event_id)
+                        from fct_yearly_events where simulation_year = 2025 and event_type = '{event_type}'
+                        order by event_id limit 1""")
+        chosen = [inv for inv in INVARIANTS if inv.number == number]
+        assert check_year(con, 2026, 2025, chosen)[0]["violations"] >= 1
+        assert check_year(con, 2025, 2025, chosen)[0]["violations"] == 0
+
+
+def test_a_new_hire_with_a_second_hire_event_is_caught(synthetic_db, tmp_path):
+    """Invariant 6 counts an NH_ employee's hire events in every year, not only the hire year's."""
+    copy = tmp_path / "rehired.duckdb"
+    copy.write_bytes(synthetic_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""insert into fct_yearly_events
+                       select * replace (2027 as simulation_year, event_id || '-again' as event_id)
+                       from fct_yearly_events where simulation_year = 2026 and event_type = 'hire'
+                       order by event_id limit 1""")
+        inv6 = [inv for inv in INVARIANTS if inv.number == 6]
+        assert check_year(con, 2026, 2025, inv6)[0]["violations"] == 1
+
+
 def test_headcount_flows_reconcile(synthetic_db):
     with duckdb.connect(str(synthetic_db), read_only=True) as con:
         rows = con.execute("""select simulation_year, starting_headcount, ending_headcount, target_ending_workforce,
