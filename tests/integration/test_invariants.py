@@ -27,6 +27,17 @@ def _violations(db, year):
         return [r for r in check_year(con, year, YEARS[0]) if r["violations"] and r["severity"] == "error"]
 
 
+def _writable_copy(db, tmp_path):
+    """A copy of the run's database to plant a breach in (the module's run stays intact)."""
+    copy = tmp_path / "planted.duckdb"
+    copy.write_bytes(db.read_bytes())
+    return duckdb.connect(str(copy))
+
+
+def _only(number):
+    return [inv for inv in INVARIANTS if inv.number == number]
+
+
 @pytest.mark.parametrize("year", YEARS)
 def test_invariants_hold_on_synthetic_census(synthetic_db, year):
     assert _violations(synthetic_db, year) == []
@@ -44,9 +55,7 @@ def test_every_workforce_invariant_is_checked():
 
 def test_invariant_detects_a_planted_breach(synthetic_db, tmp_path):
     """The checks can fail: corrupt a copy of the database and the right invariant fires."""
-    copy = tmp_path / "broken.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with _writable_copy(synthetic_db, tmp_path) as con:
         con.execute("""update fct_yearly_events set effective_date = make_date(2026, 1, 5)
                        where event_id = (select min(event_id) from fct_yearly_events where simulation_year = 2025)""")
         con.execute("""update fct_workforce_snapshot set current_compensation = -1
@@ -59,9 +68,7 @@ def test_invariant_detects_a_planted_breach(synthetic_db, tmp_path):
 
 def test_duplicate_event_id_across_years_is_caught(synthetic_db, tmp_path):
     """Invariant 1 compares the year's event ids with every year's, not only with its own."""
-    copy = tmp_path / "duplicated.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with _writable_copy(synthetic_db, tmp_path) as con:
         con.execute("""update fct_yearly_events
                        set event_id = (select min(event_id) from fct_yearly_events where simulation_year = 2025)
                        where event_id = (select max(event_id) from fct_yearly_events where simulation_year = 2026)""")
@@ -91,9 +98,7 @@ def test_duplicate_event_ids_of_any_form_are_caught(synthetic_db, tmp_path, case
     """Standard EVT-{year}- ids are compared across years through their key range, any other id
     with every other year's ids: a collision is caught from both of its years either way."""
     statements, flagged = PLANTED_DUPLICATES[case]
-    copy = tmp_path / "duplicated.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with _writable_copy(synthetic_db, tmp_path) as con:
         for statement in statements:
             con.execute(statement)
         failed = {year: {r["number"] for r in check_year(con, year, 2025) if r["violations"]} for year in (2025, 2026, 2027)}
@@ -104,10 +109,8 @@ def test_duplicate_event_ids_of_any_form_are_caught(synthetic_db, tmp_path, case
 def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
     """Invariant 3 fires when two of an employee's events on different dates swap sequence
     numbers, and not for two events tied on (date, priority, category), whichever comes first."""
-    inv3 = [inv for inv in INVARIANTS if inv.number == 3]
-    copy = tmp_path / "sequence.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    inv3 = _only(3)
+    with _writable_copy(synthetic_db, tmp_path) as con:
         employee, first, second = con.execute("""
             select employee_id, min(event_sequence), max(event_sequence) from fct_yearly_events
             where simulation_year = 2026 group by employee_id
@@ -138,29 +141,25 @@ ONCE_EVER = {
 def test_once_ever_events_are_checked_across_years(synthetic_db, tmp_path, number):
     """The "once ever" invariants look back at earlier years for the people of the checked year."""
     event_type = ONCE_EVER[number]
-    copy = tmp_path / "twice.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with _writable_copy(synthetic_db, tmp_path) as con:
         con.execute(f"""insert into fct_yearly_events
                         select * replace (2026 as simulation_year, effective_date + interval 1 year as effective_date,
                                           event_id || '-again' as event_id)
                         from fct_yearly_events where simulation_year = 2025 and event_type = '{event_type}'
                         order by event_id limit 1""")
-        chosen = [inv for inv in INVARIANTS if inv.number == number]
+        chosen = _only(number)
         assert check_year(con, 2026, 2025, chosen)[0]["violations"] >= 1
         assert check_year(con, 2025, 2025, chosen)[0]["violations"] == 0
 
 
 def test_a_new_hire_with_a_second_hire_event_is_caught(synthetic_db, tmp_path):
     """Invariant 6 counts an NH_ employee's hire events in every year, not only the hire year's."""
-    copy = tmp_path / "rehired.duckdb"
-    copy.write_bytes(synthetic_db.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with _writable_copy(synthetic_db, tmp_path) as con:
         con.execute("""insert into fct_yearly_events
                        select * replace (2027 as simulation_year, event_id || '-again' as event_id)
                        from fct_yearly_events where simulation_year = 2026 and event_type = 'hire'
                        order by event_id limit 1""")
-        inv6 = [inv for inv in INVARIANTS if inv.number == 6]
+        inv6 = _only(6)
         assert check_year(con, 2026, 2025, inv6)[0]["violations"] == 1
 
 
