@@ -27,6 +27,10 @@ class DbtModelBuilder:
 
     name = "dbt"
 
+    def prebuilt(self, run: Any, year: int) -> StageResult | None:
+        """Nothing is built ahead of its stage: every stage runs its own invocation."""
+        return None
+
     def build(self, run: Any, year: int, tag: str, *, stage: str) -> StageResult:
         invocation = run.dbt.run(f"tag:{tag}", run.dbt_vars(year), year=year, stage=stage)
         return StageResult.ok(f"{len(invocation.model_timings)} dbt models", dbt_seconds=invocation.seconds)

@@ -30,7 +30,7 @@ class SqlEventEngine:
         self.model_builder = YearInvocationBuilder() if dbt_invocations == "per_year" else DBT_MODELS
 
     def generate_events(self, run: Any, year: int) -> StageResult:
-        done = self.model_builder.prebuilt(run, year) if isinstance(self.model_builder, YearInvocationBuilder) else None
+        done = self.model_builder.prebuilt(run, year)
         if done:
             return done
         invocation = run.dbt.run("tag:events tag:publish", run.dbt_vars(year), year=year, stage="EVENT_GENERATION")
