@@ -21,6 +21,7 @@ from planalign.engines.polars_engine.exprs import (
     level_at,
     rate_from_units,
     round_money,
+    row_number_within,
     tenure_at,
     units_from_rate,
 )
@@ -149,3 +150,26 @@ def test_band_join_is_the_sql_inner_join(con, bands):
     assert got.columns == ["employee_id", "x", "label"]
     key = ["employee_id", "label"]
     assert got.sort(key).equals(sql.sort(key))
+
+
+def test_row_number_within_is_sql_row_number(con):
+    """Numbered like DuckDB's row_number(): NULL partition keys form one partition, NULL order
+    values sort last, and the frame's own row order is kept."""
+    rng = random.Random(7)
+    n = 3000
+    frame = pl.DataFrame({
+        "pid": [rng.choice(["a", "b", "c"]) + str(rng.randrange(300)) if rng.random() > 0.02 else None
+                for _ in range(n)],
+        "d": [None if rng.random() < 0.05 else date(2025, 1 + rng.randrange(12), 1 + rng.randrange(28))
+              for _ in range(n)],
+        "k": [rng.choice(["x", "y", None]) for _ in range(n)],
+        "u": list(range(n)),   # unique: the SQL order is total
+    })
+    numbered = row_number_within(frame.lazy(), "pid", ["d", "k", "u"], "rn").collect()
+    assert numbered.columns == ["pid", "d", "k", "u", "rn"]
+    assert numbered.drop("rn").equals(frame)
+    write_table(con, "f", frame)
+    expected = read_frame(con, "select u, row_number() over (partition by pid order by d nulls last, "
+                               "k nulls last, u) as rn from f")
+    got = numbered.select("u", pl.col("rn").cast(pl.Int64))
+    assert got.sort("u").equals(expected.sort("u"))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import polars as pl
 
-from planalign.engines.polars_engine.exprs import EVENT_SCHEMA
+from planalign.engines.polars_engine.exprs import EVENT_SCHEMA, row_number_within
 from planalign.engines.polars_engine.models.context import ModelContext
 
 # The SQL model's union, in its order (the order does not change the result: rows are a bag).
@@ -60,11 +60,9 @@ def int_yearly_events(ctx: ModelContext) -> pl.LazyFrame:
         | (pl.col("effective_date") <= pl.col("termination_date"))
     ).drop("termination_date")
     order = ["effective_date", "event_priority", "event_category", "event_type", "event_details"]
-    sequenced = (
-        filtered.with_columns(event_priority(pl.col("event_type")).alias("event_priority"))
-        # numbered in (order) within each employee; no global sort: the rows are a bag
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32)
-                      .over("employee_id", order_by=order, nulls_last=True).alias("event_sequence"))
+    sequenced = row_number_within(
+        filtered.with_columns(event_priority(pl.col("event_type")).alias("event_priority")),
+        "employee_id", order, "event_sequence",
     )
     created_at = datetime.fromisoformat(ctx.run_timestamp)
     scenario_id = pl.lit(p["scenario_id"], dtype=pl.String)
