@@ -597,6 +597,9 @@ class RuntimeConfig(Strict):
     # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's
     # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.resolve_row_group_size)
     duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
+    # engine=polars writes its marts and final-year intermediates on a second connection beside
+    # the compute: faster on two cores, +25-50 MiB of peak RSS (docs/benchmarks.md), hence opt-in
+    background_writes: bool = False
     progress: bool = True
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

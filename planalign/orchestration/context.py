@@ -42,6 +42,8 @@ class RunContext:
     # years whose intermediate relations must reach the file: the final year, and the years
     # whose dbt data tests run (an engine that holds relations in memory reads this)
     persist_years: set[int] = field(default_factory=set)
+    # engine=polars writes its tables on a second connection beside the compute (runtime.background_writes)
+    background_writes: bool = False
 
     @property
     def run_timestamp(self) -> str:

@@ -121,6 +121,7 @@ class Coordinator:
                         instance=instance)
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
+        run.background_writes = s.runtime.background_writes
         run.batch_size = self.get_adaptive_batch_size()
         run.pending_census = self._prepared
         run.census_info = dict(self._prepared.info)

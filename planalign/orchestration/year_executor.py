@@ -44,6 +44,8 @@ class YearExecutor:
                 raise StageError(stage.value, year, f"no explicit success ({message})")
             run.stage_timings.append({"year": year, "stage": stage.value, "seconds": round(seconds, 4)})
             hooks.call("after_stage", run=run, year=year, stage=stage.value, seconds=seconds, result=result)
+        # the checkpoint hashes the year's marts, and the next year reads them
+        self._settle(run, year, stages[-1].value if stages else "STATE_ACCUMULATION")
         seconds = time.perf_counter() - year_start
         hooks.call("after_year", run=run, year=year, seconds=seconds)
         return seconds
@@ -91,7 +93,18 @@ class YearExecutor:
     def state_accumulation(self, run: Any, year: int) -> StageResult:
         return builder_of(self.engine).build(run, year, "state", stage="STATE_ACCUMULATION")
 
+    def _settle(self, run: Any, year: int, stage: str) -> None:
+        """Wait for an engine's background writes (runtime.background_writes) to land."""
+        settle = getattr(self.engine, "settle", None)
+        if settle is None:
+            return
+        try:
+            settle(run)
+        except Exception as exc:
+            raise StageError(stage, year, str(exc)) from exc
+
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
+        self._settle(run, year, "VALIDATION")   # the invariants and dbt's tests read the year's tables
         reports = check_year(run.con, year, run.settings.start_year)
         run.validation_reports[year] = reports
         for report in reports:

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
+import duckdb
+import polars as pl
 import pytest
 
 from planalign.build import build_coordinator
-from planalign.db import resolve_memory_limit, resolve_row_group_size
+from planalign.db import (
+    connect,
+    new_instance_name,
+    resolve_memory_limit,
+    resolve_row_group_size,
+)
+from planalign.engines.polars_engine.models.contracts import write_model
+from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
 from planalign.errors import StageError
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import compose_config, query, run_simulation
@@ -72,3 +82,44 @@ def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
     with pytest.raises(StageError, match="PLANALIGN_DB_INSTANCE"):
         run_simulation(tmp_path / "run", ["census.size=150", "years=2025", "workflow=quick",
                                           f"paths.dbt_project_dir={project}"])
+
+
+def test_background_writes_land_in_the_run_file_and_a_failed_one_is_reported(tmp_path):
+    """Written on a second connection while the run goes on, the tables must reach the run's
+    catalog (not the instance's in-memory one), in order, and a write that fails must fail the
+    settle naming the relation, not vanish with its thread."""
+    database = tmp_path / "run.duckdb"
+    con = connect(database, instance=new_instance_name(), row_group_size=16384)
+    run = SimpleNamespace(con=con, background_writes=True)
+    builder = PolarsModelBuilder()
+    builder._submit(run, PolarsModelBuilder._write, "int_example", pl.DataFrame({"employee_id": ["E1", "E2"], "n": [1, 2]}))
+    builder._submit(run, PolarsModelBuilder._write, "int_example", pl.DataFrame({"employee_id": ["E3"], "n": [3]}))
+    builder._submit(run, write_model, "int_workforce_state", pl.DataFrame({"employee_id": ["E1"]}))  # not its contract
+    with pytest.raises(RuntimeError, match="writing relation int_workforce_state: ValueError: .*columns differ"):
+        builder.settle(run)
+    builder.settle(run)   # nothing pending any more: returns quietly
+    con.close()
+    with duckdb.connect(str(database), read_only=True) as file:
+        assert file.execute("select employee_id, n from int_example").fetchall() == [("E3", 3)]   # the later write won
+
+
+def test_background_writes_give_the_same_tables(tmp_path):
+    """engine=polars with its writes beside the compute: the same marts and intermediates, and
+    a checkpoint per year (the year's writes have landed before it hashes them)."""
+    overrides = ["census.size=2000", "years=2025-2027", "engine=polars"]
+    _, direct = run_simulation(tmp_path / "direct", [*overrides, "runtime.background_writes=false"])
+    _, background = run_simulation(tmp_path / "background", [*overrides, "runtime.background_writes=true"])
+    assert tables_equal(direct, background) == {"fct_yearly_events": 0, "fct_workforce_snapshot": 0,
+                                                "fct_year_summary": 0}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{direct}' as a (read_only)")
+        con.execute(f"attach '{background}' as b (read_only)")
+        for table in ("int_yearly_events", "int_workforce_state", "int_plan_state"):   # the final year's
+            cols = "* exclude (created_at)" if table == "int_yearly_events" else "*"
+            differ = con.execute(f"""select count(*) from (
+                (select {cols} from a.{table} except all select {cols} from b.{table})
+                union all (select {cols} from b.{table} except all select {cols} from a.{table}))""").fetchall()
+            assert differ == [(0,)], table
+        hashes = "select simulation_year, content_hash from {}.planalign_checkpoints order by 1"
+        assert con.execute(hashes.format("a")).fetchall() == con.execute(hashes.format("b")).fetchall()
+        assert len(con.execute(hashes.format("b")).fetchall()) == 3

@@ -45,5 +45,10 @@ class PolarsEventEngine:
         if self.model_builder is not None:
             self.model_builder.flush(run)
 
+    def settle(self, run: Any) -> None:
+        """Wait until the tables being written in the background have landed."""
+        if self.model_builder is not None:
+            self.model_builder.settle(run)
+
     def provenance(self) -> dict[str, Any]:
         return {"engine": self.name, **self.runner.provenance()}
