@@ -598,7 +598,7 @@ class RuntimeConfig(Strict):
     # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.resolve_row_group_size)
     duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
     # engine=polars writes its marts and final-year intermediates on a second connection beside
-    # the compute: faster on two cores, +25-50 MiB of peak RSS (docs/benchmarks.md), hence opt-in
+    # the compute: 60,000 x 5 0.89x on two cores, +40-50 MiB of peak RSS (docs/benchmarks.md), hence opt-in
     background_writes: bool = False
     progress: bool = True
     print_summary: bool = True

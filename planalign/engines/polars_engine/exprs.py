@@ -243,8 +243,9 @@ def row_number_within(frame: pl.LazyFrame, partition: str, order: list[str], nam
     Why not ``pl.int_range(...).over(partition, order_by=order)``: with ~250,000 partitions of
     2-3 rows (a year's events by person) the ordered window sorts and scatters every column
     group by group; one sort of the narrow key columns, a running row number that restarts where
-    the partition key changes, and a sort back to the frame's own order cost two thirds as much
-    (240,000 people: 0.24 -> 0.16 s). Rows equal on every key keep their order in ``frame``.
+    the partition key changes, and a sort back to the frame's own order cost far less
+    (``int_yearly_events``, 240,000 people: 0.55 -> 0.22 s a year). Rows equal on every key
+    keep their order in ``frame``.
     """
     key = pl.col(partition)
     i = pl.int_range(0, pl.len(), dtype=pl.Int32)

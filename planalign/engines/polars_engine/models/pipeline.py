@@ -17,12 +17,12 @@ ends up holding the same tables a dbt run leaves.
 With ``run.background_writes`` (``runtime.background_writes=true``) those writes go to one
 writer thread on a second connection of the run's instance, in the order they were asked for,
 while the year's later models compute: no twin reads a mart or a released relation back from
-the file within the year. Opt-in: the thread's malloc arena and the frames it holds add 25-50
-MiB of peak RSS, and when the compute already keeps both cores busy (1,000,000 people) the
-writes only move into the wait before VALIDATION. ``settle`` waits for
-them: before the year's VALIDATION reads them, at the end of every year (the checkpoint hashes
-the marts, the next year reads last year's snapshot) and in ``flush``. A failed write fails the
-settle, naming the relation.
+the file within the year. ``settle`` waits for them: before the year's VALIDATION reads them,
+at the end of every year (the checkpoint hashes the marts, the next year reads last year's
+snapshot) and in ``flush``; a failed write fails the settle, naming the relation. Opt-in: the
+thread's malloc arena and the frames it holds add 40-50 MiB of peak RSS, and when the compute
+already keeps both cores busy (1,000,000 people) the writes only move into the wait before
+VALIDATION.
 """
 
 from __future__ import annotations
