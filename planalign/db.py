@@ -52,6 +52,9 @@ def resolve_memory_limit(setting: str | None, census_rows: int) -> str | None:
     return setting
 
 
+NESTED_LOOP_JOIN_ROWS = 64    # DuckDB's default is 5: a band table of 6+ rows got a merge join
+
+
 def new_instance_name() -> str:
     """A DuckDB instance name no other run of this process uses (launchers reuse processes)."""
     return f":memory:planalign-{uuid.uuid4().hex}"
@@ -74,6 +77,11 @@ def connect(path: Path, threads: int | None = None, memory_limit: str | None = N
             con.close()
             raise
         execute(con, f"USE {CATALOG}")
+    # Joins on a range against a table of at most this many rows (the age and tenure bands) run
+    # as nested loops instead of a piecewise merge join that sorts the large side: dbt's
+    # int_workforce_state at 60,000 people 0.168 -> 0.120 s a year, the same rows. GLOBAL: dbt's
+    # connections to the run's instance see it too.
+    execute(con, f"SET GLOBAL nested_loop_join_threshold = {NESTED_LOOP_JOIN_ROWS}")
     if threads:
         execute(con, f"SET threads = {int(threads)}")
     if memory_limit:

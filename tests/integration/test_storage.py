@@ -14,6 +14,7 @@ import pytest
 
 from planalign.build import build_coordinator
 from planalign.db import (
+    NESTED_LOOP_JOIN_ROWS,
     connect,
     new_instance_name,
     resolve_memory_limit,
@@ -69,7 +70,11 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
                                            "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
         run = coordinator._open()
         limit = run.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        # a connection of dbt's to the run's instance shares the planner settings
+        with duckdb.connect(run.dbt.instance) as dbt_side:
+            threshold = dbt_side.execute("select current_setting('nested_loop_join_threshold')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
+    assert threshold == NESTED_LOOP_JOIN_ROWS
 
 
 def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
