@@ -307,7 +307,7 @@ def test_option_variants_identical(tmp_path, variant):
 # (voluntary and year-over-year paths), match responses (first year, up and down), hires drawn
 # plan-ineligible, AE scope of all eligible employees (with a two-year wait so census employees
 # become newly eligible after the first year, where the scope matters), escalation without a
-# hire-date cutoff.
+# hire-date cutoff; match and core tiers chosen by a band of service, points or age.
 PLAN_VARIANTS = {
     "qaca": ["plan=qaca"],
     "no_auto_enroll": ["plan=no_auto_enroll"],
@@ -316,6 +316,12 @@ PLAN_VARIANTS = {
     "ae_scope_all": ["plan.enrollment.auto_enrollment.scope=all_eligible_employees",
                      "plan.plan_eligibility.waiting_period_days=730"],
     "escalation_no_cutoff": ["plan.deferral_auto_escalation.hire_date_cutoff=null"],
+    # the match and core tiers chosen by a band (years, points, age) instead of applying to all
+    "match_tenure_graded_core_by_service": ["plan.employer_match.employer_match_status=tenure_graded",
+                                            "plan.employer_core_contribution.status=graded_by_service"],
+    "match_points_core_by_age": ["plan.employer_match.employer_match_status=points_based",
+                                 "plan.employer_core_contribution.status=age_banded",
+                                 "+plan.employer_core_contribution.age_schedule=[[0,40,0.01],[40,null,0.02]]"],
 }
 
 

@@ -86,17 +86,25 @@ def int_plan_contributions(ctx: ModelContext) -> pl.LazyFrame:
     )
 
 
-def _tier_join(frame: pl.LazyFrame, tiers: pl.DataFrame, basis: str | None,
-               x_by_basis: dict[str, pl.Expr]) -> pl.LazyFrame:
-    """``JOIN tiers ON basis = 'none' OR (basis = b AND in_band(x_b, band_min, band_max)) ...``
-    with the basis a parameter: every tier for ``none``, the tiers whose band holds x_b for a
-    listed basis, none otherwise."""
-    joined = frame.join(tiers.lazy(), how="cross")
-    if basis == "none":
-        return joined
-    if basis in x_by_basis:
-        return joined.filter(in_band(x_by_basis[basis], pl.col("band_min"), pl.col("band_max")))
-    return joined.filter(pl.lit(False))
+def _tier_terms(tiers: pl.DataFrame, basis: str | None, x_by_basis: dict[str, pl.Expr],
+                term: Any) -> list[pl.Expr]:
+    """One expression per tier row: ``term(tier)`` where the SQL's tier join keeps that tier
+    (``basis = 'none' OR (basis = b AND in_band(x_b, band_min, band_max))``), NULL elsewhere.
+
+    Summed or maxed across the row (``sum_horizontal``/``max_horizontal`` skip NULLs, as SQL's
+    ``sum``/``max`` do) this is the join plus ``group by employee_id`` of the SQL model, without
+    the cross join, the group-by on the id and the join back (one row per person here, as in
+    ``int_workforce_state``). ``term`` gets the tier's values as typed literals."""
+    if basis != "none" and basis not in x_by_basis:
+        return [pl.lit(None)]
+    terms = []
+    for row in tiers.iter_rows(named=True):
+        tier = {name: pl.lit(value, dtype=tiers.schema[name]) for name, value in row.items()}
+        value = term(tier)
+        if basis != "none":
+            value = pl.when(in_band(x_by_basis[basis], tier["band_min"], tier["band_max"])).then(value)
+        terms.append(value)
+    return terms or [pl.lit(None)]
 
 
 def int_plan_employer_contributions(ctx: ModelContext) -> pl.LazyFrame:
@@ -169,24 +177,19 @@ def int_plan_employer_contributions(ctx: ModelContext) -> pl.LazyFrame:
     )
 
     age, capped = pl.col("current_age"), pl.col("capped_compensation")
-    keys = eligibility.select("employee_id", "current_age", "current_tenure", "contribution_cents",
-                              "capped_compensation")
     points = age + tenure
     deferral = _cents_to_dollars(pl.col("contribution_cents"))
-    match_tiers = (
-        _tier_join(keys, ctx.param("param_match_tiers"), pp["match_basis"], {"years": tenure, "points": points})
-        .group_by("employee_id")
-        .agg(round_cents(pl.col("match_rate") * pl.min_horizontal(
-            pl.max_horizontal(deferral - pl.col("employee_min_pct") * capped, pl.lit(0.0)),
-            pl.col("tier_width_pct") * capped,
-        )).sum().alias("tier_cents"))
-    )
-    core_rates = (
-        _tier_join(keys, ctx.param("param_core_tiers"), pp["core_basis"],
-                   {"years": tenure, "age": age, "points": points})
-        .group_by("employee_id")
-        .agg(pl.col("core_rate").max().alias("core_rate_joined"))
-    )
+
+    def tier_match(tier: dict[str, pl.Expr]) -> pl.Expr:
+        return round_cents(tier["match_rate"] * pl.min_horizontal(
+            pl.max_horizontal(deferral - tier["employee_min_pct"] * capped, pl.lit(0.0)),
+            tier["tier_width_pct"] * capped,
+        ))
+
+    match_terms = _tier_terms(ctx.param("param_match_tiers"), pp["match_basis"],
+                              {"years": tenure, "points": points}, tier_match)
+    core_terms = _tier_terms(ctx.param("param_core_tiers"), pp["core_basis"],
+                             {"years": tenure, "age": age, "points": points}, lambda tier: tier["core_rate"])
 
     eligible_for_match, contribution = pl.col("eligible_for_match"), pl.col("contribution_cents")
     match_enabled = q("match_enabled")
@@ -194,8 +197,10 @@ def int_plan_employer_contributions(ctx: ModelContext) -> pl.LazyFrame:
     joined_rate = pl.col("core_rate_joined")
     amounts = (
         eligibility
-        .join(match_tiers, on="employee_id", how="left")
-        .join(core_rates, on="employee_id", how="left")
+        .with_columns(
+            pl.sum_horizontal(match_terms).cast(pl.Int64).alias("tier_cents"),
+            pl.max_horizontal(core_terms).cast(pl.Float64).alias("core_rate_joined"),
+        )
         .with_columns(
             pl.when(~match_enabled).then(pl.lit("disabled"))
             .when(~eligible_for_match).then(pl.lit("ineligible"))
