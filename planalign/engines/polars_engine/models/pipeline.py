@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from planalign.engines.registry import model_owner
 from planalign.errors import StageError
 from planalign.orchestration.stages import StageResult
 
+Writer = Callable[..., None]   # write(con, name, frame, **options): write_model or PolarsModelBuilder._write
 PERSIST_AT_ONCE = ("init",)   # tags whose (non-incremental) models go to the file when built
 _CONTRACTED = {m.name for m in MODELS}
 _QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
@@ -126,7 +128,7 @@ class PolarsModelBuilder:
         if writer is not None:
             writer.wait()
 
-    def _submit(self, run: Any, write: Any, name: str, frame: pl.DataFrame, **options: Any) -> None:
+    def _submit(self, run: Any, write: Writer, name: str, frame: pl.DataFrame, **options: Any) -> None:
         """Write now, or hand the write to the background writer (``run.background_writes``)."""
         if not getattr(run, "background_writes", False):
             write(run.con, name, frame, **options)
@@ -202,7 +204,7 @@ class _BackgroundWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planalign-writer")
         self._pending: list[Future] = []
 
-    def submit(self, write: Any, name: str, frame: pl.DataFrame, **options: Any) -> None:
+    def submit(self, write: Writer, name: str, frame: pl.DataFrame, **options: Any) -> None:
         def job() -> None:
             try:
                 write(self._cursor, name, frame, **options)

@@ -11,6 +11,7 @@ ON condition, exactly like the SQL join (overlapping bands would count twice the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -87,7 +88,7 @@ def int_plan_contributions(ctx: ModelContext) -> pl.LazyFrame:
 
 
 def _tier_terms(tiers: pl.DataFrame, basis: str | None, x_by_basis: dict[str, pl.Expr],
-                term: Any) -> list[pl.Expr]:
+                term: Callable[[dict[str, pl.Expr]], pl.Expr]) -> list[pl.Expr]:
     """One expression per tier row: ``term(tier)`` where the SQL's tier join keeps that tier
     (``basis = 'none' OR (basis = b AND in_band(x_b, band_min, band_max))``), NULL elsewhere.
 
