@@ -205,9 +205,14 @@ class _BackgroundWriter:
         self._pending: list[Future] = []
 
     def submit(self, write: Writer, name: str, frame: pl.DataFrame, **options: Any) -> None:
+        # The writer gets its own handle on the columns (a clone shares them, no copy): to_arrow
+        # may rechunk a frame in place under the frame's lock, and Polars 1.36 deadlocked when
+        # the main thread read the same frame (its .height) meanwhile.
+        own = frame.clone()
+
         def job() -> None:
             try:
-                write(self._cursor, name, frame, **options)
+                write(self._cursor, name, own, **options)
             except Exception as exc:
                 raise RuntimeError(f"writing relation {name}: {type(exc).__name__}: {exc}") from exc
         self._pending.append(self._pool.submit(job))
