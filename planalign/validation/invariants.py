@@ -45,11 +45,22 @@ def _inv1(y: int, start: int) -> str:
     # format, and ~3x cheaper than a semi-join of the year's ids against the whole table
     # (240,000 x 10 years: 0.26-0.32 -> ~0.09 s a year). NULL ids are not compared (IN never
     # matches NULL; not_null is dbt's test).
+    #
+    # Both duplicate checks group the year's hashes first and compare whole keys only where a
+    # hash repeats (in practice none): a group-by on one integer instead of on strings, half the
+    # cost at 1,000,000 people (0.75 -> 0.44 s a year); a hash collision only adds a candidate.
     lo, hi = f"EVT-{y}-", f"EVT-{y}."   # '.' follows '-': [lo, hi) is exactly the ids with prefix lo
     this_year = f"select event_id from fct_yearly_events where simulation_year = {y}"
+    key = "scenario_id, plan_design_id, employee_id, simulation_year, event_type, effective_date, compensation_amount"
+
+    def repeated_hashes(columns: str) -> str:
+        return (f"hash({columns}) in (select hash({columns}) as h from fct_yearly_events "
+                f"where simulation_year = {y} group by h having count(*) > 1)")
+
     return f"""
     select 'duplicate event_id' as problem, event_id as key, count(*) as n from fct_yearly_events
-    where simulation_year = {y} and event_id is not null group by event_id having count(*) > 1
+    where simulation_year = {y} and event_id is not null and {repeated_hashes("event_id")}
+    group by event_id having count(*) > 1
     union all
     select 'event_id also in another year', event_id, count(*) from fct_yearly_events
     where simulation_year <> {y} and event_id >= '{lo}' and event_id < '{hi}' and event_id in ({this_year})
@@ -61,9 +72,8 @@ def _inv1(y: int, start: int) -> str:
     group by event_id
     union all
     select 'duplicate event key', employee_id || '|' || event_type || '|' || effective_date, count(*)
-    from fct_yearly_events where simulation_year = {y}
-    group by scenario_id, plan_design_id, employee_id, simulation_year, event_type, effective_date, compensation_amount
-    having count(*) > 1"""
+    from fct_yearly_events where simulation_year = {y} and {repeated_hashes(key)}
+    group by {key} having count(*) > 1"""
 
 
 def _inv2(y: int, start: int) -> str:
@@ -536,11 +546,12 @@ def check_year(con: duckdb.DuckDBPyConnection, year: int, start_year: int,
     reports: list[dict[str, Any]] = []
     if not table_exists(con, "fct_yearly_events"):
         return reports
-    chosen = list(invariants or INVARIANTS)
-    queries = [inv.query(year, start_year) for inv in chosen]
-    # every count in one statement: one round trip instead of one per invariant
-    counts = con.execute("select " + ", ".join(f"(select count(*) from ({q}))" for q in queries)).fetchall()[0]
-    for inv, query, count in zip(chosen, queries, counts, strict=True):
+    for inv in invariants or INVARIANTS:
+        # One statement per invariant, not one statement of 25 counts: DuckDB holds every
+        # subquery's join and aggregate state until its statement ends, so the single statement
+        # peaked ~240 MiB higher at 60,000 people (~100 MiB at 150) for ~0.01-0.02 s a year less.
+        query = inv.query(year, start_year)
+        count = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
         rows = con.execute(f"select * from ({query}) limit {sample}").fetchall() if count else []
         severity = inv.severity_for(con, year) if inv.severity_for else inv.severity
         reports.append({

@@ -106,6 +106,28 @@ def test_duplicate_event_ids_of_any_form_are_caught(synthetic_db, tmp_path, case
     assert 1 not in failed[2027]
 
 
+# a copy of one of 2026's events under this event_id: (the id, the rows invariant 1 reports)
+SAME_YEAR_DUPLICATES = {
+    "the same event_id": ("event_id", 2),   # a repeated id and a repeated event key
+    "the same event key under a new id (a NULL compensation in the key)": ("'EVT-2026-copy'", 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAME_YEAR_DUPLICATES))
+def test_duplicates_within_a_year_are_caught(synthetic_db, tmp_path, case):
+    """Invariant 1 groups hashes before keys; a repeated id or event key is still reported
+    (NULLs in the key compare equal, as in a plain group-by), and only in its own year."""
+    inv1 = _only(1)
+    event_id, reported = SAME_YEAR_DUPLICATES[case]
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        con.execute(f"""insert into fct_yearly_events
+            select * replace ({event_id} as event_id) from fct_yearly_events
+            where event_id = (select min(event_id) from fct_yearly_events
+                              where simulation_year = 2026 and compensation_amount is null)""")
+        counts = {year: check_year(con, year, 2025, inv1)[0]["violations"] for year in YEARS}
+    assert counts == {2025: 0, 2026: reported, 2027: 0}
+
+
 def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
     """Invariant 3 fires when two of an employee's events on different dates swap sequence
     numbers, and not for two events tied on (date, priority, category), whichever comes first."""
