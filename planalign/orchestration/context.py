@@ -39,9 +39,10 @@ class RunContext:
     resuming: bool = False
     resumed_after: int | None = None
     final_year: int | None = None   # the last year this execution will simulate
-    # years whose intermediate relations must reach the file: the final year, and the years
-    # whose dbt data tests run (an engine that holds relations in memory reads this)
-    persist_years: set[int] = field(default_factory=set)
+    # years whose intermediate relations must reach the file: the final year (unless the cleanup
+    # drops them after the run), and the years whose dbt data tests run. An engine that holds
+    # relations in memory reads this; None (no coordinator) means the final year.
+    persist_years: set[int] | None = None
     # engine=polars writes its tables on a second connection beside the compute (runtime.background_writes)
     background_writes: bool = False
 

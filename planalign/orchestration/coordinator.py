@@ -178,7 +178,10 @@ class Coordinator:
             self.state_manager.begin_run(run)
         run.final_year = years[-1] if years else None
         tests_in = getattr(self.workflow, "run_dbt_tests", None)
-        run.persist_years = {y for y in years if y == run.final_year or (tests_in is not None and tests_in(y, end))}
+        # cleanup.drop_intermediate drops int_* after the run: the final year need not write them
+        keep_final = not getattr(self.cleanup, "drop_intermediate", False)
+        run.persist_years = {y for y in years if (y == run.final_year and keep_final)
+                             or (tests_in is not None and tests_in(y, end))}
         try:
             self._executions += 1
             hooks.call("before_simulation", run=run, years=years)

@@ -106,6 +106,17 @@ def test_the_final_years_relations_reach_the_file_with_contract_types(tmp_path):
     assert builder.flush(run) == []
 
 
+def test_a_final_year_outside_persist_years_writes_nothing(tmp_path):
+    """cleanup.drop_intermediate: the coordinator leaves the final year out of persist_years,
+    and its relations are let go without a write (the cleanup would drop them anyway)."""
+    builder, run = _builder_run(tmp_path, final_year=2025)
+    run.persist_years = set()
+    builder.keep(run, 2025, "int_workforce_needs", _needs_frame())
+    builder.keep(run, 2025, "int_term_dates", pl.DataFrame({"employee_id": ["E1"]}))
+    builder.release_finished(run, 2025)
+    assert run.con.execute("select count(*) from duckdb_tables()").fetchall() == [(0,)]
+
+
 def test_flush_writes_what_a_run_still_holds(tmp_path):
     builder, run = _builder_run(tmp_path, final_year=2030)   # a run that stopped early
     builder.keep(run, 2025, "int_workforce_needs", _needs_frame())

@@ -6,7 +6,8 @@ What reaches the database file, and when:
   built — the invariants, the checkpoints and a resume read them;
 * the ``tag:init`` models (census baseline) once — a resume reads them;
 * the intermediate relations (``int_*``, the event steps' too) of the run's final year only
-  (and of years whose dbt data tests run, ``workflow=strict``): each year replaces them, so
+  (and of years whose dbt data tests run, ``workflow=strict``; not the final year's when
+  ``cleanup.drop_intermediate`` drops them after the run anyway): each year replaces them, so
   writing every year's would be pure cost. Other years hold them
   in memory until their last reader is built (readers: the dbt models that name them, which
   the twins mirror), then let them go; a twin that reads a released relation fails loudly.
@@ -102,7 +103,8 @@ class PolarsModelBuilder:
     def release_finished(self, run: Any, year: int) -> None:
         """Let go of every relation whose readers are all built; in a year whose relations must
         reach the file (the final year, a year of dbt data tests), write it first."""
-        final = year in (getattr(run, "persist_years", None) or {getattr(run, "final_year", None)})
+        persist = getattr(run, "persist_years", None)
+        final = year in persist if persist is not None else year == getattr(run, "final_year", None)
         for name in self._held():
             if self._readers.get(name, set()) <= self._built:
                 frame = self.frames.pop(name)
