@@ -128,6 +128,24 @@ def test_duplicates_within_a_year_are_caught(synthetic_db, tmp_path, case):
     assert counts == {2025: 0, 2026: reported, 2027: 0}
 
 
+@pytest.mark.parametrize("planted, problem", [
+    ("update fct_workforce_snapshot set employee_id = NULL where simulation_year = 2026 and employee_id ="
+     " (select min(employee_id) from fct_workforce_snapshot where simulation_year = 2026)", "missing from snapshot"),
+    ("delete from fct_workforce_snapshot where simulation_year = 2026 and employee_id ="
+     " (select min(employee_id) from fct_workforce_snapshot where simulation_year = 2026)", "missing from snapshot"),
+])
+def test_snapshot_membership_reports_a_missing_or_null_id(synthetic_db, tmp_path, planted, problem):
+    """Invariant 9 compares the snapshot with prior actives + hires in both directions; a NULL
+    id is a row that belongs to nobody (NOT IN used to hide it, and everything else with it)."""
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        con.execute(planted)
+        report = check_year(con, 2026, 2025, _only(9))[0]
+    problems = {row[0] for row in report["sample"]}
+    assert problem in problems, report
+    if "NULL" in planted:
+        assert "unexpected in snapshot" in problems, report
+
+
 def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
     """Invariant 3 fires when two of an employee's events on different dates swap sequence
     numbers, and not for two events tied on (date, priority, category), whichever comes first."""
