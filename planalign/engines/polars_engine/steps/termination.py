@@ -40,13 +40,18 @@ def termination(ctx: YearContext) -> dict[str, pl.LazyFrame]:
     quotas = level_quotas(pop, ctx.needs["expected_experienced_terminations"], ctx.needs["starting_workforce_count"])
     u = draw_u(p["c_term_select"])
     key = u / pl.col("h_term") if p["termination_hazard_weighted"] else u
-    selected = (
-        pop.with_columns(key.alias("selection_key"))
+    keyed = pop.with_columns(key.alias("selection_key")).with_row_index("__row")
+    # Rank on the four columns the order needs, then fetch the chosen rows in that order:
+    # sorting the whole start population moved every one of its columns.
+    chosen = (
+        keyed.select("__row", "level_id", "selection_key", "employee_id")
         .sort(["level_id", "selection_key", "employee_id"], nulls_last=True)
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("level_id").alias("rn"))
-        .join(quotas, on="level_id", how="inner")
+        .join(quotas, on="level_id", how="inner", maintain_order="left")
         .filter(pl.col("rn") <= pl.col("quota"))
+        .select("__row")
     )
+    selected = chosen.join(keyed, on="__row", how="left", maintain_order="left")
     offset = 30 + draw_r(p["c_term_date_min"], 61) + draw_r(p["c_term_date_offset"], int(p["days_in_year"]) - 90)
     dated = selected.with_columns(add_days(p["jan1"], offset).alias("termination_date"))
     events = event_columns(
