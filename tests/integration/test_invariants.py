@@ -146,6 +146,16 @@ def test_snapshot_membership_reports_a_missing_or_null_id(synthetic_db, tmp_path
         assert "unexpected in snapshot" in problems, report
 
 
+@pytest.mark.parametrize("table", ["fct_workforce_snapshot", "fct_yearly_events"])
+def test_a_null_band_is_an_unknown_band(synthetic_db, tmp_path, table):
+    """Invariant 12: a row without an age band has no known band (NOT IN let it pass)."""
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        con.execute(f"update {table} set age_band = NULL where simulation_year = 2026 and employee_id ="
+                    f" (select min(employee_id) from {table} where simulation_year = 2026)")
+        counts = {year: check_year(con, year, 2025, _only(12))[0]["violations"] for year in YEARS}
+    assert counts[2025] == 0 and counts[2027] == 0 and counts[2026] >= 1
+
+
 def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
     """Invariant 3 fires when two of an employee's events on different dates swap sequence
     numbers, and not for two events tied on (date, priority, category), whichever comes first."""
