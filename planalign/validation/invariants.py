@@ -414,8 +414,8 @@ def _inv20(y: int, start: int) -> str:
 def _inv21(y: int, start: int) -> str:
     return _plan_only(f"""
     with prior as ({_prior_plan_state(y, start)}),
-    lowered as (select distinct employee_id from fct_yearly_events
-                where simulation_year = {y} and event_type = 'deferral_match_response'
+    lowered as (select distinct employee_id from fct_yearly_events   -- no NULL id: NOT IN below would excuse everyone
+                where simulation_year = {y} and event_type = 'deferral_match_response' and employee_id is not null
                   and employee_deferral_rate < prev_employee_deferral_rate)
     select s.employee_id, p.deferral_rate_units as prior_units, s.deferral_rate_units, s.participation_status
     from prior p join fct_workforce_snapshot s on s.employee_id = p.employee_id and s.simulation_year = {y}

@@ -156,6 +156,26 @@ def test_a_null_band_is_an_unknown_band(synthetic_db, tmp_path, table):
     assert counts[2025] == 0 and counts[2027] == 0 and counts[2026] >= 1
 
 
+def test_a_lowered_rate_is_caught_even_beside_an_event_without_an_id(synthetic_db, tmp_path):
+    """Invariant 21: a participant whose rate fell without a match-response event is reported,
+    also when some lowering event carries a NULL id (NOT IN over a NULL excused everyone)."""
+    inv21 = _only(21)
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        employee = con.execute("""select s.employee_id from fct_workforce_snapshot s
+            join fct_workforce_snapshot p on p.employee_id = s.employee_id and p.simulation_year = 2025
+            where s.simulation_year = 2026 and p.employment_status = 'active' and p.is_enrolled_flag
+              and not p.ever_opted_out and s.deferral_rate_units > 1
+            order by s.employee_id limit 1""").fetchall()[0][0]
+        con.execute(f"""update fct_workforce_snapshot set deferral_rate_units = 1
+                        where simulation_year = 2026 and employee_id = '{employee}'""")
+        assert check_year(con, 2026, 2025, inv21)[0]["violations"] == 1
+        con.execute("""insert into fct_yearly_events
+            select * replace (NULL as employee_id, 'deferral_match_response' as event_type, 'EVT-2026-null' as event_id,
+                              0.01 as employee_deferral_rate, 0.02 as prev_employee_deferral_rate)
+            from fct_yearly_events where simulation_year = 2026 limit 1""")
+        assert check_year(con, 2026, 2025, inv21)[0]["violations"] == 1
+
+
 def test_event_sequence_order_is_checked_and_ties_may_come_either_way(synthetic_db, tmp_path):
     """Invariant 3 fires when two of an employee's events on different dates swap sequence
     numbers, and not for two events tied on (date, priority, category), whichever comes first."""
