@@ -557,7 +557,8 @@ def check_year(con: duckdb.DuckDBPyConnection, year: int, start_year: int,
     for inv in invariants or INVARIANTS:
         # One statement per invariant, not one statement of 25 counts: DuckDB holds every
         # subquery's join and aggregate state until its statement ends, so the single statement
-        # peaked ~240 MiB higher at 60,000 people (~100 MiB at 150) for ~0.01-0.02 s a year less.
+        # peaked ~100 MiB higher at 60,000 people under the run's memory limit (~240 MiB without
+        # one; ~100 MiB at 150) for ~0.01-0.02 s a year less.
         query = inv.query(year, start_year)
         count = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
         rows = con.execute(f"select * from ({query}) limit {sample}").fetchall() if count else []

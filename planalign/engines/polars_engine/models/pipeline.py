@@ -104,11 +104,11 @@ class PolarsModelBuilder:
         """Let go of every relation whose readers are all built; in a year whose relations must
         reach the file (the final year, a year of dbt data tests), write it first."""
         persist = getattr(run, "persist_years", None)
-        final = year in persist if persist is not None else year == getattr(run, "final_year", None)
+        to_file = year in persist if persist is not None else year == getattr(run, "final_year", None)
         for name in self._held():
             if self._readers.get(name, set()) <= self._built:
                 frame = self.frames.pop(name)
-                if final:
+                if to_file:
                     self._submit(run, self._write, name, frame)
                 self._released.add(name)
 
