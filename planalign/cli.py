@@ -14,6 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from planalign.allocator import limit_malloc_arenas
 from planalign.errors import PlanalignError, UserError
 from planalign.paths import CONF_DIR
 
@@ -32,18 +33,23 @@ def _write_job_status(status: str, error: str | None = None, output_dir: str | N
     path.write_text(json.dumps({"status": status, "error": error}, indent=2))
 
 
-def _apply_thread_settings(cfg: DictConfig) -> None:
-    """Polars fixes its thread pool when first imported; set it from the config before that."""
-    threads = cfg.get("runtime", {}).get("polars_threads")
+def _apply_process_settings(cfg: DictConfig) -> None:
+    """Settings a process fixes once: Polars its thread pool when first imported, glibc its
+    malloc arenas as threads appear. Set them from the config before either happens."""
+    runtime = cfg.get("runtime", {})
+    threads = runtime.get("polars_threads")
     if threads and "polars" not in sys.modules:
         os.environ["POLARS_MAX_THREADS"] = str(int(threads))
+    arenas = runtime.get("malloc_arena_max")
+    if isinstance(arenas, int) and arenas >= 1:   # anything else is refused by the config check later
+        limit_malloc_arenas(arenas)
 
 
 def run_simulation(cfg: DictConfig) -> dict:
     """Build, run, report. In a sweep a failed job is recorded and the other jobs go on."""
     global _task_started
     _task_started = True
-    _apply_thread_settings(cfg)
+    _apply_process_settings(cfg)
     from planalign.build import build_coordinator  # imported late: Polars reads its thread count at import
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
     job_dir = HydraConfig.get().runtime.output_dir if HydraConfig.initialized() else None

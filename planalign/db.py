@@ -16,6 +16,7 @@ add ~1 GiB of peak RSS, hence ``auto``.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from pathlib import Path
 
@@ -111,24 +112,125 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """Replace table ``name`` with ``frame`` (handed over through Arrow, no copy through Python rows)."""
-    arrow_table = frame.to_arrow()
-    con.register("__planalign_frame", arrow_table)
-    try:
-        execute(con, f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __planalign_frame')
-    finally:
-        con.unregister("__planalign_frame")
+    write_frame(con, name, frame, mode="replace")
 
 
 def append_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    arrow_table = frame.to_arrow()
-    con.register("__planalign_frame", arrow_table)
+    write_frame(con, name, frame, mode="append" if table_exists(con, name) else "create")
+
+
+_FRAME = "__planalign_frame"   # the name a frame being written has in SQL, on its connection
+# A frame of at least this many rows is written on two connections at once (write_frame).
+PARALLEL_WRITE_MIN_ROWS = 2 * SMALL_ROW_GROUP
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, *, select: str = "*",
+                mode: str = "replace", year: int | None = None) -> None:
+    """Write ``frame`` to table ``name`` as ``SELECT {select}`` over its rows.
+
+    ``mode``: ``replace`` (CREATE OR REPLACE), ``create`` (CREATE), ``append`` (INSERT) or
+    ``replace_year`` (DELETE the rows of ``year``, then INSERT, in one transaction).
+
+    Why two connections: DuckDB spends a write building and compressing row groups, and it
+    does that on one thread for an insert of a few hundred thousand rows, whatever its thread
+    count (a 60,000-person year's events: 190,000-600,000 rows). A frame of
+    ``PARALLEL_WRITE_MIN_ROWS`` or more is therefore split in two at a row-group boundary,
+    each half inserted in its own transaction on its own connection at the same time (DuckDB
+    writes each transaction's row groups as it goes), and the two committed in order: the
+    table gets the frame's rows in the frame's order. Neither commits unless both inserts
+    succeeded. A new or replaced table is first created empty (committed), so a failed write
+    leaves that table empty rather than as it was; the run has failed by then.
+    """
+    halves = _halves(frame)
+    if halves is None:
+        _write_whole(con, name, frame, select, mode, year)
+        return
+    quoted = f'"{name}"'
+    first, second = halves
+    con.register(_FRAME, first.to_arrow())
     try:
-        if table_exists(con, name):
-            execute(con, f'INSERT INTO "{name}" SELECT * FROM __planalign_frame')
-        else:
-            execute(con, f'CREATE TABLE "{name}" AS SELECT * FROM __planalign_frame')
+        if mode in ("replace", "create"):
+            verb = "CREATE OR REPLACE TABLE" if mode == "replace" else "CREATE TABLE"
+            execute(con, f"{verb} {quoted} AS SELECT {select} FROM {_FRAME} LIMIT 0")
+        other = con.cursor()
+        try:
+            execute(other, f'USE "{scalar(con, "select current_database()")}"')
+            other.register(_FRAME, second.to_arrow())
+            _insert_both(con, other, quoted, select, year if mode == "replace_year" else None)
+        finally:
+            other.close()
     finally:
-        con.unregister("__planalign_frame")
+        con.unregister(_FRAME)
+
+
+def _halves(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The frame cut in two near its middle, at a multiple of SMALL_ROW_GROUP, so the first
+    half fills whole row groups (None: too small to be worth a second connection)."""
+    if frame.height < PARALLEL_WRITE_MIN_ROWS:
+        return None
+    cut = max(1, round(frame.height / (2 * SMALL_ROW_GROUP))) * SMALL_ROW_GROUP
+    return frame.slice(0, cut), frame.slice(cut)
+
+
+def _write_whole(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, select: str, mode: str,
+                 year: int | None) -> None:
+    quoted = f'"{name}"'
+    con.register(_FRAME, frame.to_arrow())
+    try:
+        if mode == "replace":
+            execute(con, f"CREATE OR REPLACE TABLE {quoted} AS SELECT {select} FROM {_FRAME}")
+        elif mode == "create":
+            execute(con, f"CREATE TABLE {quoted} AS SELECT {select} FROM {_FRAME}")
+        elif mode == "append":
+            execute(con, f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}")
+        else:
+            execute(con, "BEGIN TRANSACTION")
+            try:
+                execute(con, f"DELETE FROM {quoted} WHERE simulation_year = ?", [year])
+                execute(con, f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}")
+                execute(con, "COMMIT")
+            except Exception:
+                execute(con, "ROLLBACK")
+                raise
+    finally:
+        con.unregister(_FRAME)
+
+
+def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnection, quoted: str,
+                 select: str, delete_year: int | None) -> None:
+    """Each connection inserts its registered half in its own transaction, the second on a
+    thread (DuckDB releases the GIL); commit in order once both have succeeded."""
+    insert = f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}"
+    failures: list[BaseException] = []
+
+    def second_half() -> None:
+        try:
+            execute(second, insert)
+        except BaseException as exc:  # handed to the caller below
+            failures.append(exc)
+
+    execute(first, "BEGIN TRANSACTION")
+    execute(second, "BEGIN TRANSACTION")
+    try:
+        worker = threading.Thread(target=second_half, name="planalign-write")
+        worker.start()
+        try:
+            if delete_year is not None:
+                execute(first, f"DELETE FROM {quoted} WHERE simulation_year = ?", [delete_year])
+            execute(first, insert)
+        finally:
+            worker.join()
+        if failures:
+            raise failures[0]
+        execute(first, "COMMIT")
+        execute(second, "COMMIT")
+    except BaseException:
+        for con in (second, first):
+            try:
+                execute(con, "ROLLBACK")
+            except duckdb.Error:
+                pass   # already committed or never begun
+        raise
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:

@@ -17,10 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from planalign.db import execute, table_exists
+from planalign.db import execute, table_exists, write_frame
 
 CONTRACTS_FILE = Path(__file__).with_name("contracts.json")
-_FRAME = "__planalign_model_frame"
 
 
 @cache
@@ -54,23 +53,12 @@ def write_model(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, 
     """
     select = _cast_select(name, frame)
     name_in_db = table or name
-    con.register(_FRAME, frame.to_arrow())
-    try:
-        if not incremental:
-            execute(con, f'CREATE OR REPLACE TABLE "{name_in_db}" AS SELECT {select} FROM {_FRAME}')
-        elif not table_exists(con, name_in_db):
-            execute(con, f'CREATE TABLE "{name_in_db}" AS SELECT {select} FROM {_FRAME}')
-        else:
-            execute(con, "BEGIN TRANSACTION")
-            try:
-                execute(con, f'DELETE FROM "{name_in_db}" WHERE simulation_year = ?', [year])
-                execute(con, f'INSERT INTO "{name_in_db}" SELECT {select} FROM {_FRAME}')
-                execute(con, "COMMIT")
-            except Exception:
-                execute(con, "ROLLBACK")
-                raise
-    finally:
-        con.unregister(_FRAME)
+    if not incremental:
+        write_frame(con, name_in_db, frame, select=select, mode="replace")
+    elif not table_exists(con, name_in_db):
+        write_frame(con, name_in_db, frame, select=select, mode="create")
+    else:
+        write_frame(con, name_in_db, frame, select=select, mode="replace_year", year=year)
 
 
 def _dump(data: dict[str, list[list[str]]]) -> str:

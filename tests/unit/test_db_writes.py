@@ -1,0 +1,90 @@
+"""Writing a frame to the run's file: a large frame goes in two halves on two connections at
+once, and must land exactly as one write would — the frame's rows in the frame's order, the
+year replaced in one go, nothing committed when either half fails."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from planalign.allocator import limit_malloc_arenas
+from planalign.db import (
+    PARALLEL_WRITE_MIN_ROWS,
+    SMALL_ROW_GROUP,
+    _halves,
+    connect,
+    execute,
+    new_instance_name,
+    write_frame,
+)
+
+ROWS = PARALLEL_WRITE_MIN_ROWS + 5_000   # large enough to be split, not a multiple of a row group
+
+
+def year_frame(year: int, rows: int = ROWS, offset: int = 0) -> pl.DataFrame:
+    # ids in a scrambled order: a write that reorders rows cannot pass by sorting them by accident
+    ids = [(i * 7919 + offset) % 1_000_003 for i in range(rows)]
+    return pl.DataFrame({"simulation_year": [year] * rows, "id": ids, "label": [f"row-{i}" for i in ids]})
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = connect(tmp_path / "run.duckdb", threads=2, instance=new_instance_name(),
+                         row_group_size=SMALL_ROW_GROUP)
+    yield connection
+    connection.close()
+
+
+def rows(con, table: str) -> pl.DataFrame:
+    return con.sql(f'select * from "{table}"').pl()
+
+
+def test_a_large_frame_is_split_at_a_row_group_boundary():
+    first, second = _halves(year_frame(2025))
+    assert first.height % SMALL_ROW_GROUP == 0 and first.height + second.height == ROWS
+    assert abs(first.height - second.height) <= SMALL_ROW_GROUP
+    assert _halves(year_frame(2025, rows=PARALLEL_WRITE_MIN_ROWS - 1)) is None
+
+
+@pytest.mark.parametrize("rows_in_frame", [ROWS, 100])   # split in two, and written whole
+def test_every_mode_writes_the_frame_in_its_order(con, rows_in_frame):
+    first, second, again = (year_frame(y, rows_in_frame, offset=y) for y in (2025, 2026, 2026))
+    write_frame(con, "t", first, mode="create")
+    write_frame(con, "t", second, mode="append")
+    assert rows(con, "t").equals(pl.concat([first, second]))
+    # a rerun of 2026 replaces that year only, and its rows come after 2025's
+    write_frame(con, "t", again.with_columns(pl.col("label") + "!"), mode="replace_year", year=2026)
+    assert rows(con, "t").equals(pl.concat([first, again.with_columns(pl.col("label") + "!")]))
+    write_frame(con, "t", second, mode="replace")
+    assert rows(con, "t").equals(second)
+
+
+def test_the_select_applies_to_both_halves(con):
+    frame = year_frame(2025)
+    write_frame(con, "t", frame, select='"simulation_year", CAST("id" AS BIGINT) * 2 AS "twice"', mode="replace")
+    assert rows(con, "t").equals(frame.select("simulation_year", (pl.col("id").cast(pl.Int64) * 2).alias("twice")))
+    assert execute(con, "select data_type from duckdb_columns() where table_name = 't' and column_name = 'twice'") \
+        == [("BIGINT",)]
+
+
+@pytest.mark.parametrize("bad_half", ["first", "second"])
+def test_a_failing_half_commits_nothing(con, bad_half):
+    """A row that cannot be cast in either half: the year keeps its old rows, the new ones
+    appear nowhere, and the connection is usable afterwards."""
+    old = year_frame(2025, offset=1)
+    write_frame(con, "t", old.with_columns(pl.col("label").alias("n")).select("simulation_year", "id", "n"),
+                select='"simulation_year", "id", CAST("n" AS VARCHAR) AS "n"', mode="create")
+    new = year_frame(2025, offset=2).with_columns(pl.lit("1").alias("n")).select("simulation_year", "id", "n")
+    row = 0 if bad_half == "first" else new.height - 1
+    new = new.with_columns(pl.when(pl.int_range(pl.len()) == row).then(pl.lit("x")).otherwise("n").alias("n"))
+    with pytest.raises(Exception, match="x"):
+        write_frame(con, "t", new, select='"simulation_year", "id", CAST("n" AS INTEGER) AS "n"',
+                    mode="replace_year", year=2025)
+    kept = rows(con, "t")
+    assert kept.height == old.height and kept.get_column("n").to_list()[:3] == old.get_column("label").to_list()[:3]
+    assert execute(con, "select count(*) from t") == [(old.height,)]   # no transaction left open
+
+
+def test_malloc_arenas_can_be_limited():
+    assert limit_malloc_arenas(None) is False
+    assert limit_malloc_arenas(2) is True   # glibc on Linux, as on the machines planalign runs on
