@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from planalign.allocator import limit_malloc_arenas
+from planalign.allocator import limit_malloc_arenas, resolve_arena_max
 from planalign.errors import PlanalignError, UserError
 from planalign.paths import CONF_DIR
 
@@ -40,8 +40,8 @@ def _apply_process_settings(cfg: DictConfig) -> None:
     threads = runtime.get("polars_threads")
     if threads and "polars" not in sys.modules:
         os.environ["POLARS_MAX_THREADS"] = str(int(threads))
-    arenas = runtime.get("malloc_arena_max")
-    if isinstance(arenas, int) and arenas >= 1:   # anything else is refused by the config check later
+    arenas = resolve_arena_max(runtime.get("malloc_arena_max"), cfg.get("engine"))
+    if arenas is not None and arenas >= 1:   # a bad value is refused by the config check later
         limit_malloc_arenas(arenas)
 
 

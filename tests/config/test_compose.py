@@ -95,6 +95,7 @@ def test_years_from_the_command_line(override, tmp_path):
         (["runtime.duckdb_checkpoint_threshold=lots"], "runtime.duckdb_checkpoint_threshold"),
         (["runtime.polars_engine=gpu"], "runtime.polars_engine"),
         (["runtime.duckdb_row_group_size=3000"], "runtime.duckdb_row_group_size"),
+        (["runtime.malloc_arena_max=0"], "runtime.malloc_arena_max"),
     ],
 )
 def test_bad_config_names_the_key(overrides, needle, tmp_path):

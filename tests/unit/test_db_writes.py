@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from planalign.allocator import limit_malloc_arenas
+from planalign.allocator import AUTO_ARENAS, limit_malloc_arenas, resolve_arena_max
 from planalign.db import (
     PARALLEL_WRITE_MIN_ROWS,
     SMALL_ROW_GROUP,
@@ -88,3 +88,12 @@ def test_a_failing_half_commits_nothing(con, bad_half):
 def test_malloc_arenas_can_be_limited():
     assert limit_malloc_arenas(None) is False
     assert limit_malloc_arenas(2) is True   # glibc on Linux, as on the machines planalign runs on
+
+
+def test_auto_limits_the_arenas_only_where_dbt_does_not_run():
+    polars = {"name": "polars", "models": "polars"}
+    assert resolve_arena_max("auto", polars) == AUTO_ARENAS
+    assert resolve_arena_max("auto", {"name": "polars", "models": "dbt"}) is None   # dbt's threads contend
+    assert resolve_arena_max("auto", {"name": "sql"}) is None
+    assert resolve_arena_max("auto", {"name": "hybrid"}) is None
+    assert resolve_arena_max(4, {"name": "sql"}) == 4 and resolve_arena_max(None, polars) is None
