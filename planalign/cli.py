@@ -40,7 +40,11 @@ def _apply_process_settings(cfg: DictConfig) -> None:
     threads = runtime.get("polars_threads")
     if threads and "polars" not in sys.modules:
         os.environ["POLARS_MAX_THREADS"] = str(int(threads))
-    arenas = resolve_arena_max(runtime.get("malloc_arena_max"), cfg.get("engine"))
+    engine, census = cfg.get("engine", {}), cfg.get("census", {})
+    # rows: a synthetic census's size, None for a file (unknown until read), 0 for the edge fixture
+    size = {"synthetic": census.get("size"), "file": None}.get(census.get("source"), 0)
+    arenas = resolve_arena_max(runtime.get("malloc_arena_max"), engine.get("name"), engine.get("models"),
+                               size if isinstance(size, int) else None)
     if arenas is not None and arenas >= 1:   # a bad value is refused by the config check later
         limit_malloc_arenas(arenas)
 

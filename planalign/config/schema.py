@@ -601,7 +601,7 @@ class RuntimeConfig(Strict):
     # the compute: 60,000 x 5 0.89x on two cores, +40-50 MiB of peak RSS (docs/benchmarks.md), hence opt-in
     background_writes: bool = False
     # glibc malloc arenas for the process (planalign.allocator); null = glibc's default, 8 per core;
-    # auto = 2 under engine=polars with its own models, glibc's default where dbt runs
+    # auto = 2 under engine=polars with its own models from 32,768 census rows (or a census file), else glibc's
     malloc_arena_max: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] | None = "auto"
     progress: bool = True
     print_summary: bool = True
