@@ -118,6 +118,8 @@ def main() -> None:
         return
     samples: dict[str, list[float]] = {"python": [], "startup": [], "import": [], "parse": [], "first": [],
                                        "year": [], "node": []}
+    # bytecode, as an installed package has it (PYTHONDONTWRITEBYTECODE is set on our machines)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "planalign")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"
         year_models = write_project(project)
