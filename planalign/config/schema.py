@@ -597,8 +597,9 @@ class RuntimeConfig(Strict):
     # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's
     # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.resolve_row_group_size)
     duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
-    # engine=polars writes its marts and final-year intermediates on a second connection beside
-    # the compute: 60,000 x 5 0.89x on two cores, +40-50 MiB of peak RSS (docs/benchmarks.md), hence opt-in
+    # engine=polars writes its marts and final-year intermediates on another connection beside the
+    # compute: 0.89x at 60,000 x 5 when writes used one connection; since they use two, no faster,
+    # and 712-721 MiB of peak RSS (docs/benchmarks.md), hence opt-in
     background_writes: bool = False
     # glibc malloc arenas for the process (planalign.allocator); null = glibc's default, 8 per core;
     # auto = 2 under engine=polars with its own models from 32,768 census rows (or a census file), else glibc's
