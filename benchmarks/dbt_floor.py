@@ -13,17 +13,17 @@ simulation's SQL. This script measures the parts no model can remove, each in a 
 * ``parse``: loading the parsed manifest of a project shaped like planalign's (same model
   names, same ``ref`` graph) from planalign's manifest cache, as every run after the first
   does (a warm-up process, not counted, parses it once and fills the cache);
+* ``first``: the first ``dbt run`` of the process (the two init models), which also pays
+  dbt's one-time set-up (adapter registration, JSON schemas of the project classes);
 * ``year``: one ``dbt run`` of that project per simulated year, through planalign's own
   ``DbtRunner`` (same flags, shared DuckDB instance, the ``lean_table`` materialization, the
   run's dbt threads), where every model is ``select 1 as x``: dbt's cost per node with
   nothing to compute or store.
 
-* ``first``: the first ``dbt run`` of the process (the two init models), which also pays
-  dbt's one-time set-up (adapter registration, JSON schemas of the project classes).
-
 It prints medians (and min-max) and the floor of a sql run implied by them:
-``startup + import + parse + first + years x year``. What a real run adds on top is the models' SQL
-(binding, optimizing, running and writing), the census, the invariants and the plots.
+``startup + import + parse + first + years x year``. What a real run adds on top is the
+models' SQL (binding, optimizing, running and writing), the census, the invariants and the
+plots.
 """
 
 from __future__ import annotations

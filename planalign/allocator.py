@@ -29,7 +29,9 @@ import sys
 
 _M_ARENA_MAX = -8   # glibc's mallopt parameter number (malloc.h)
 AUTO_ARENAS = 2
-AUTO_FROM_CENSUS_ROWS = 32_768   # planalign.db.PARALLEL_WRITE_MIN_ROWS: from here a year's writes are split
+# planalign.db.PARALLEL_WRITE_MIN_ROWS (a test holds them equal): from here a year's writes are
+# split. Not imported: planalign.db imports Polars, which must wait for POLARS_MAX_THREADS.
+AUTO_FROM_CENSUS_ROWS = 32_768
 
 
 def resolve_arena_max(setting: int | str | None, engine_name: str | None, engine_models: str | None,

@@ -129,7 +129,8 @@ def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, 
     """Write ``frame`` to table ``name`` as ``SELECT {select}`` over its rows.
 
     ``mode``: ``replace`` (CREATE OR REPLACE), ``create`` (CREATE), ``append`` (INSERT) or
-    ``replace_year`` (DELETE the rows of ``year``, then INSERT, in one transaction).
+    ``replace_year`` (DELETE the rows of ``year``, then INSERT: in one transaction, or, split,
+    in the first of the two, which commit together).
 
     Why two connections: DuckDB spends a write building and compressing row groups, and it
     does that on one thread for an insert of a few hundred thousand rows, whatever its thread
@@ -209,9 +210,9 @@ def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnec
         except BaseException as exc:  # handed to the caller below
             failures.append(exc)
 
-    execute(first, "BEGIN TRANSACTION")
-    execute(second, "BEGIN TRANSACTION")
     try:
+        execute(first, "BEGIN TRANSACTION")
+        execute(second, "BEGIN TRANSACTION")
         worker = threading.Thread(target=second_half, name="planalign-write")
         worker.start()
         try:
@@ -229,7 +230,7 @@ def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnec
             try:
                 execute(con, "ROLLBACK")
             except duckdb.Error:
-                pass   # already committed or never begun
+                pass   # already committed, or never begun
         raise
 
 
