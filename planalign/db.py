@@ -153,15 +153,26 @@ def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, 
         if mode in ("replace", "create"):
             verb = "CREATE OR REPLACE TABLE" if mode == "replace" else "CREATE TABLE"
             execute(con, f"{verb} {quoted} AS SELECT {select} FROM {_FRAME} LIMIT 0")
-        other = con.cursor()
+        other = second_connection(con)
         try:
-            execute(other, f'USE "{scalar(con, "select current_database()")}"')
             other.register(_FRAME, second.to_arrow())
             _insert_both(con, other, quoted, select, year if mode == "replace_year" else None)
         finally:
             other.close()
     finally:
         con.unregister(_FRAME)
+
+
+def second_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to ``con``'s instance, on the same catalog (the run's file, not the
+    instance's in-memory default): DuckDB runs its statements beside ``con``'s."""
+    other = con.cursor()
+    try:
+        execute(other, f'USE "{scalar(con, "select current_database()")}"')
+    except Exception:
+        other.close()
+        raise
+    return other
 
 
 def _halves(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:

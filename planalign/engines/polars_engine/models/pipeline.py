@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from planalign.db import execute, scalar, write_table
+from planalign.db import second_connection, write_table
 from planalign.engines.polars_engine.models import MODELS, models_for
 from planalign.engines.polars_engine.models.context import ModelContext
 from planalign.engines.polars_engine.models.contracts import write_model
@@ -202,8 +202,7 @@ class _BackgroundWriter:
     queries, which touch other tables; both release the GIL."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._cursor = con.cursor()
-        execute(self._cursor, f'USE "{scalar(con, "select current_database()")}"')
+        self._cursor = second_connection(con)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planalign-writer")
         self._pending: list[Future] = []
 
