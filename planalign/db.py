@@ -184,6 +184,14 @@ def _halves(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     return frame.slice(0, cut), frame.slice(cut)
 
 
+def _insert_sql(quoted: str, select: str) -> str:
+    return f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}"
+
+
+def _delete_year_sql(quoted: str) -> str:
+    return f"DELETE FROM {quoted} WHERE simulation_year = ?"
+
+
 def _write_whole(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, select: str, mode: str,
                  year: int | None) -> None:
     quoted = f'"{name}"'
@@ -194,12 +202,12 @@ def _write_whole(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame,
         elif mode == "create":
             execute(con, f"CREATE TABLE {quoted} AS SELECT {select} FROM {_FRAME}")
         elif mode == "append":
-            execute(con, f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}")
+            execute(con, _insert_sql(quoted, select))
         else:
             execute(con, "BEGIN TRANSACTION")
             try:
-                execute(con, f"DELETE FROM {quoted} WHERE simulation_year = ?", [year])
-                execute(con, f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}")
+                execute(con, _delete_year_sql(quoted), [year])
+                execute(con, _insert_sql(quoted, select))
                 execute(con, "COMMIT")
             except Exception:
                 execute(con, "ROLLBACK")
@@ -212,7 +220,7 @@ def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnec
                  select: str, delete_year: int | None) -> None:
     """Each connection inserts its registered half in its own transaction, the second on a
     thread (DuckDB releases the GIL); commit in order once both have succeeded."""
-    insert = f"INSERT INTO {quoted} SELECT {select} FROM {_FRAME}"
+    insert = _insert_sql(quoted, select)
     failures: list[BaseException] = []
 
     def second_half() -> None:
@@ -228,7 +236,7 @@ def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnec
         worker.start()
         try:
             if delete_year is not None:
-                execute(first, f"DELETE FROM {quoted} WHERE simulation_year = ?", [delete_year])
+                execute(first, _delete_year_sql(quoted), [delete_year])
             execute(first, insert)
         finally:
             worker.join()

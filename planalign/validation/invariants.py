@@ -173,7 +173,7 @@ def _inv9(y: int, start: int) -> str:
     # reported it, nor anything else once a NULL id was in the list.
     return f"""
     with prior as ({_prior_actives(y, start)}),
-    snap as (select employee_id, detailed_status_code from fct_workforce_snapshot where simulation_year = {y}),
+    snap as (select employee_id from fct_workforce_snapshot where simulation_year = {y}),
     hires as (select employee_id from fct_yearly_events where simulation_year = {y} and event_type = 'hire'),
     expected as (select employee_id from prior union all select employee_id from hires)
     select case when s.found is null then 'missing from snapshot' else 'unexpected in snapshot' end
