@@ -601,6 +601,9 @@ class RuntimeConfig(Strict):
     # compute: 0.89x at 60,000 x 5 when writes used one connection; since they use two, no faster,
     # and 712-721 MiB of peak RSS (docs/benchmarks.md), hence opt-in
     background_writes: bool = False
+    # the VALIDATION stage checks a year's invariants on a thread while the next year computes;
+    # the year is checkpointed, and the run completes, only once they pass (docs/benchmarks.md)
+    background_validation: bool = True
     # glibc malloc arenas for the process (planalign.allocator); null = glibc's default, 8 per core;
     # auto = 2 under engine=polars with its own models from 32,768 census rows (or a census file), else glibc's
     malloc_arena_max: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] | None = "auto"

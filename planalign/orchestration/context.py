@@ -45,6 +45,11 @@ class RunContext:
     persist_years: set[int] | None = None
     # engine=polars writes its tables on a second connection beside the compute (runtime.background_writes)
     background_writes: bool = False
+    # the VALIDATION stage hands a year's invariants to a thread (runtime.background_validation):
+    # the checks in flight by year, and the executed years not yet checkpointed, oldest first
+    background_validation: bool = False
+    invariant_checks: dict[int, Any] = field(default_factory=dict)
+    awaiting_checkpoint: list[int] = field(default_factory=list)
 
     @property
     def run_timestamp(self) -> str:

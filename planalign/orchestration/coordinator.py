@@ -18,7 +18,7 @@ from planalign.config.schema import Settings
 from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
 from planalign.dbt_bridge import DbtRunner
 from planalign.engines.model_builders import STAGE_OF_TAG
-from planalign.errors import ConfigError
+from planalign.errors import ConfigError, StageError, ValidationFailure
 from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.orchestration.context import RunContext
 from planalign.orchestration.stages import Stage
@@ -38,6 +38,14 @@ def _checkpoint(con: Any) -> None:
         execute(con, "CHECKPOINT")
     except duckdb.Error as exc:  # e.g. another connection holds a transaction: closing will do it
         log.debug("checkpoint deferred to close: %s", exc)
+
+
+def _summary_or_empty(con: Any) -> pl.DataFrame:
+    try:
+        return summary_frame(con)
+    except Exception:  # the summary table may not exist when the first year failed
+        return pl.DataFrame()
+
 
 BYTES_PER_EMPLOYEE_YEAR = 2048  # measured order of magnitude for snapshot + events + intermediates
 BATCH_ROW_BYTES = 512
@@ -122,6 +130,7 @@ class Coordinator:
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
         run.background_writes = s.runtime.background_writes
+        run.background_validation = s.runtime.background_validation
         run.batch_size = self.get_adaptive_batch_size()
         run.pending_census = self._prepared
         run.census_info = dict(self._prepared.info)
@@ -192,23 +201,86 @@ class Coordinator:
                 stages = self.workflow.stages_for_year(year, s.start_year, s.end_year)
                 self.year_executor.execute_year(run, year, stages, hooks=hooks, engine=self.engine,
                                                 workflow=self.workflow, last_year=end)
-                checkpoint_start = time.perf_counter()
-                written = self.state_manager.record_checkpoint(run, year) or {}
-                run.metrics.setdefault("checkpoints", []).append({
-                    "year": year, "seconds": round(time.perf_counter() - checkpoint_start, 4),
-                    "bytes": written.get("bytes"), "backend": getattr(self.state_manager, "name", "?"),
-                })
-                run.completed_years = sorted(set(run.completed_years) | {year})
-                self._next_year = year + 1
-            summary = self._finish(run, years, wall_start, status="completed")
+                run.awaiting_checkpoint.append(year)
+                # the years before this one are checked by now, or nearly: this year's check runs
+                # beside the next year
+                self._checkpoint_checked_years(run, keep_newest=True)
+            # the plots render beside the last year's invariants, and are written only if they pass
+            plots = self._start_plots(run)
+            self._checkpoint_checked_years(run, keep_newest=False)
+            summary = self._finish(run, years, wall_start, status="completed", plots=plots)
             hooks.call("after_simulation", run=run, summary=summary)
             return summary
         except BaseException as exc:
             try:
-                hooks.call("on_error", run=run, year=current["year"], stage=getattr(exc, "stage", None), error=exc)
+                self._end_checks_after(run, exc)
+                hooks.call("on_error", run=run, year=getattr(exc, "year", None) or current["year"],
+                           stage=getattr(exc, "stage", None), error=exc)
             finally:
                 self._finish(run, years, wall_start, status="failed", error=exc)
             raise
+
+    # ------------------------------------------------------------------ checkpoints
+    def _checkpoint_checked_years(self, run: RunContext, *, keep_newest: bool) -> None:
+        """Checkpoint the executed years, oldest first, each once its invariants have passed.
+
+        A year whose invariants run on a thread (``runtime.background_validation``) is waited
+        for here; with ``keep_newest`` the newest executed year's check may go on running
+        beside the next year. A failed check raises ValidationFailure naming its year, and no
+        later year is checkpointed: each builds on the one that failed.
+        """
+        while run.awaiting_checkpoint:
+            year = run.awaiting_checkpoint[0]
+            check = run.invariant_checks.get(year)
+            if check is not None:
+                if keep_newest and year == run.awaiting_checkpoint[-1]:
+                    return
+                try:
+                    reports = check.reports()
+                except Exception as exc:
+                    run.awaiting_checkpoint.clear()
+                    raise StageError("VALIDATION", year, f"invariants: {type(exc).__name__}: {exc}") from exc
+                finally:
+                    del run.invariant_checks[year]
+                run.metrics.setdefault("invariant_checks", []).append({"year": year, "seconds": check.seconds})
+                try:
+                    self.year_executor.judge(run, year, reports)
+                except ValidationFailure:
+                    run.awaiting_checkpoint.clear()
+                    raise
+            self._record_checkpoint(run, year)
+            run.awaiting_checkpoint.pop(0)
+
+    def _record_checkpoint(self, run: RunContext, year: int) -> None:
+        checkpoint_start = time.perf_counter()
+        written = self.state_manager.record_checkpoint(run, year) or {}
+        run.metrics.setdefault("checkpoints", []).append({
+            "year": year, "seconds": round(time.perf_counter() - checkpoint_start, 4),
+            "bytes": written.get("bytes"), "backend": getattr(self.state_manager, "name", "?"),
+        })
+        run.completed_years = sorted(set(run.completed_years) | {year})
+        self._next_year = year + 1
+
+    def _end_checks_after(self, run: RunContext, error: BaseException) -> None:
+        """The run is failing: end the checks still running, before the connection closes.
+
+        After an ordinary error, the years already executed still get their verdict and, if
+        they pass, their checkpoint (a resume then starts after them, as it would have without
+        the overlap); a second failure is logged, not raised over the first. After an interrupt
+        the checks are stopped and nothing more is checkpointed.
+        """
+        if not run.invariant_checks:
+            run.awaiting_checkpoint.clear()
+            return
+        if isinstance(error, Exception):
+            try:
+                self._checkpoint_checked_years(run, keep_newest=False)
+            except Exception as exc:
+                log.warning("while the run was failing: %s", exc)
+        for check in run.invariant_checks.values():
+            check.cancel()
+        run.invariant_checks.clear()
+        run.awaiting_checkpoint.clear()
 
     # ------------------------------------------------------------------ outputs
     def _flush_engine(self, run: RunContext, status: str) -> None:
@@ -223,18 +295,19 @@ class Coordinator:
                 raise
             log.warning("intermediate relations of the failed year not written: %s", exc)
 
+    def _start_plots(self, run: RunContext) -> PlotJob | None:
+        """Start rendering the plots (a workflow with REPORTING, once there is a summary)."""
+        if Stage.REPORTING not in self.workflow.stages:
+            return None
+        frame = _summary_or_empty(run.con)
+        return None if frame.is_empty() else PlotJob(frame)
+
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
-                error: BaseException | None = None) -> SimulationSummary:
+                error: BaseException | None = None, plots: PlotJob | None = None) -> SimulationSummary:
         outputs: dict[str, Any] = {"database": str(run.database)}
-        frame = pl.DataFrame()
-        try:
-            frame = summary_frame(run.con)
-        except Exception:  # the summary table may not exist when the first year failed
-            frame = pl.DataFrame()
-        # Plots render in a thread while the database work below runs (it releases the GIL).
-        plots = (PlotJob(frame, run.output_dir)
-                 if status == "completed" and not frame.is_empty() and Stage.REPORTING in self.workflow.stages
-                 else None)
+        frame = _summary_or_empty(run.con)
+        if status != "completed":
+            plots = None   # rendered, perhaps, but a failed run writes no plots
         self._flush_engine(run, status)
         if status == "completed":
             dropped = self.cleanup.after_run(run) if hasattr(self.cleanup, "after_run") else []
@@ -244,7 +317,7 @@ class Coordinator:
             outputs.update(write_summary(frame, run.output_dir))
         _checkpoint(run.con)
         if plots is not None:
-            outputs["plots"] = plots.result()
+            outputs["plots"] = plots.write(run.output_dir)
         wall = time.perf_counter() - wall_start
         record = self._provenance(run, years, wall, status, error, outputs)
         try:
@@ -317,6 +390,8 @@ class Coordinator:
             "hook_failures": getattr(self.hook_manager, "failures", []),
             "memory_samples": run.metrics.get("memory_samples", []),
             "checkpoints": run.metrics.get("checkpoints", []),
+            # the invariants checked beside the next year (runtime.background_validation): seconds each
+            "invariant_checks": run.metrics.get("invariant_checks", []),
             "outputs": outputs,
         }
 

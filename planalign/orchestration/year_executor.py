@@ -12,6 +12,7 @@ from planalign.engines.model_builders import builder_of
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
 from planalign.orchestration.stages import Stage, StageResult
 from planalign.random.sql_macros import install_draw_macros
+from planalign.validation.background import BackgroundCheck
 from planalign.validation.invariants import check_year, errors
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,20 @@ class YearExecutor:
 
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
         self._settle(run, year, "VALIDATION")   # the invariants and dbt's tests read the year's tables
+        if getattr(run, "background_validation", False) and not run_dbt_tests:
+            # the coordinator waits for the verdict before it checkpoints the year or ends the run
+            run.invariant_checks[year] = BackgroundCheck(run.con, year, run.settings.start_year)
+            return StageResult.ok(f"invariants of {year} checking beside the next year")
         reports = check_year(run.con, year, run.settings.start_year)
+        self.judge(run, year, reports)
+        if run_dbt_tests:
+            run.dbt.run("tag:init tag:foundation tag:events tag:publish tag:state", run.dbt_vars(year),
+                        year=year, command="test", stage="VALIDATION")
+        return StageResult.ok(f"{len(reports)} invariants passed")
+
+    @staticmethod
+    def judge(run: Any, year: int, reports: list[dict[str, Any]]) -> None:
+        """Keep a year's invariant reports; raise ValidationFailure if an error-level one fails."""
         run.validation_reports[year] = reports
         for report in reports:
             if report["violations"] and report["severity"] == "warning":
@@ -116,10 +130,6 @@ class YearExecutor:
             detail = "; ".join(f"#{r['number']} {r['name']}: {r['violations']} rows, e.g. {r['sample'][:2]}"
                                for r in failed)
             raise ValidationFailure("VALIDATION", year, detail)
-        if run_dbt_tests:
-            run.dbt.run("tag:init tag:foundation tag:events tag:publish tag:state", run.dbt_vars(year),
-                        year=year, command="test", stage="VALIDATION")
-        return StageResult.ok(f"{len(reports)} invariants passed")
 
     def reporting(self, run: Any, year: int) -> StageResult:
         rows = run.con.execute("select * from fct_year_summary where simulation_year = ?", [year]).fetchall()

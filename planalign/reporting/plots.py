@@ -2,47 +2,67 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 
 import polars as pl
 
+Rendered = dict[str, bytes]   # file name -> PNG bytes
+
 
 class PlotJob:
-    """Render the plots in a thread while the run's last database work (writing the last
-    year's relations, the checkpoint) proceeds: DuckDB releases the GIL, so on two cores the
-    plots cost little wall time. ``result()`` waits and re-raises a plotting error."""
+    """Render the plots in a thread while the run's last work proceeds (the last year's
+    invariants, writing its relations, the checkpoint): DuckDB releases the GIL, so on two
+    cores the plots cost little wall time. They are rendered into memory; ``write()`` waits,
+    writes the files and re-raises a plotting error. A run that fails before then writes none."""
 
-    def __init__(self, summary: pl.DataFrame, output_dir: Path):
-        self._paths: list[str] = []
+    def __init__(self, summary: pl.DataFrame):
+        self._rendered: Rendered = {}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(summary, output_dir), name="planalign-plots",
-                                         daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(summary,), name="planalign-plots", daemon=True)
         self._thread.start()
 
-    def _run(self, summary: pl.DataFrame, output_dir: Path) -> None:
+    def _run(self, summary: pl.DataFrame) -> None:
         try:
-            self._paths = write_workforce_plots(summary, output_dir)
-        except BaseException as exc:  # handed to the caller in result()
+            self._rendered = render_workforce_plots(summary)
+        except BaseException as exc:  # handed to the caller in write()
             self._error = exc
 
-    def result(self) -> list[str]:
+    def write(self, output_dir: Path) -> list[str]:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._paths
+        return _write(self._rendered, output_dir)
 
 
-def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
+def _write(rendered: Rendered, output_dir: Path) -> list[str]:
+    paths = []
+    for name, png in rendered.items():
+        path = Path(output_dir) / name
+        path.write_bytes(png)
+        paths.append(str(path))
+    return paths
+
+
+def _png(plt, fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def render_workforce_plots(summary: pl.DataFrame) -> Rendered:
+    """The run's plots as PNG bytes, by file name."""
     import matplotlib  # imported here: ~0.4 s that a run without plots never pays
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     if summary.is_empty():
-        return []
+        return {}
     years = summary.get_column("simulation_year").to_list()
-    paths: list[str] = []
+    rendered: Rendered = {}
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax1.plot(years, summary.get_column("ending_headcount").to_list(), marker="o", label="ending headcount")
@@ -59,10 +79,7 @@ def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
     ax2.set_title("Flows")
     ax2.legend()
     _layout(fig)
-    path = output_dir / "plot_headcount.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    paths.append(str(path))
+    rendered["plot_headcount.png"] = _png(plt, fig)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax1.plot(years, [v / 1e6 for v in summary.get_column("total_payroll").to_list()], marker="o")
@@ -72,12 +89,9 @@ def write_workforce_plots(summary: pl.DataFrame, output_dir: Path) -> list[str]:
     for ax in (ax1, ax2):
         ax.set_xticks(years)
     _layout(fig)
-    path = output_dir / "plot_compensation.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    paths.append(str(path))
-    paths.extend(_plan_plots(plt, summary, years, output_dir))
-    return paths
+    rendered["plot_compensation.png"] = _png(plt, fig)
+    rendered.update(_plan_plots(plt, summary, years))
+    return rendered
 
 
 def _layout(fig) -> None:
@@ -90,9 +104,9 @@ def _has(summary: pl.DataFrame, *columns: str) -> bool:
     return all(c in summary.columns and summary.get_column(c).drop_nulls().len() for c in columns)
 
 
-def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) -> list[str]:
+def _plan_plots(plt, summary: pl.DataFrame, years: list[int]) -> Rendered:
     """Participation and deferrals; employer cost — when the DC plan was simulated."""
-    paths: list[str] = []
+    rendered: Rendered = {}
     if _has(summary, "participation_rate", "avg_deferral_rate"):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
         ax1.plot(years, [v * 100 for v in summary.get_column("participation_rate").to_list()], marker="o",
@@ -121,10 +135,7 @@ def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) 
         for ax in (ax1, ax2):
             ax.set_xticks(years)
         _layout(fig)
-        path = output_dir / "plot_participation.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(str(path))
+        rendered["plot_participation.png"] = _png(plt, fig)
     if _has(summary, "employer_match", "employer_core", "employee_contributions"):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
         match = [v / 1e6 for v in summary.get_column("employer_match").to_list()]
@@ -143,8 +154,5 @@ def _plan_plots(plt, summary: pl.DataFrame, years: list[int], output_dir: Path) 
         for ax in (ax1, ax2):
             ax.set_xticks(years)
         _layout(fig)
-        path = output_dir / "plot_employer_cost.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(str(path))
-    return paths
+        rendered["plot_employer_cost.png"] = _png(plt, fig)
+    return rendered
