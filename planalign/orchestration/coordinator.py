@@ -237,11 +237,14 @@ class Coordinator:
                     return
                 try:
                     reports = check.reports()
-                except Exception as exc:
-                    run.awaiting_checkpoint.clear()
-                    raise StageError("VALIDATION", year, f"invariants: {type(exc).__name__}: {exc}") from exc
-                finally:
+                except BaseException as exc:
+                    check.cancel()   # an interrupt while waiting: stop it before the connection closes
                     del run.invariant_checks[year]
+                    run.awaiting_checkpoint.clear()
+                    if isinstance(exc, Exception):
+                        raise StageError("VALIDATION", year, f"invariants: {type(exc).__name__}: {exc}") from exc
+                    raise
+                del run.invariant_checks[year]
                 run.metrics.setdefault("invariant_checks", []).append({"year": year, "seconds": check.seconds})
                 try:
                     self.year_executor.judge(run, year, reports)
