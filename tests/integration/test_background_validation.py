@@ -75,6 +75,24 @@ def test_a_breach_fails_the_run_naming_its_year_and_checkpoints_only_the_years_b
     assert not list(tmp_path.glob("plot_*.png"))
 
 
+class BreachEveryYear(BreachAfterState):
+    @hookimpl
+    def after_stage(self, run, year, stage):
+        if stage == "STATE_ACCUMULATION":
+            run.con.execute(SHIFT_ONE_DATE.format(year=year))
+
+
+def test_the_earliest_breach_is_reported_when_a_later_year_checks_in_line(tmp_path):
+    """workflow.dbt_tests=final_year checks the last year in its stage: the year before it,
+    checked on a thread, gets its verdict first."""
+    with _coordinator(tmp_path, "years=2025-2026", "workflow=strict", "workflow.dbt_tests=final_year",
+                      "runtime.background_validation=true") as coordinator:
+        coordinator.hook_manager.register(BreachEveryYear(2025), name="breach", critical=True)
+        with pytest.raises(ValidationFailure, match="year 2025 failed"):
+            coordinator.execute_multi_year_simulation()
+    assert _checkpointed(tmp_path) == []
+
+
 @pytest.mark.parametrize("background", [True, False])
 def test_a_failing_later_year_still_checkpoints_the_years_checked_before_it(tmp_path, background):
     with _coordinator(tmp_path, "years=2025-2027", f"runtime.background_validation={background}") as coordinator:
