@@ -62,7 +62,7 @@ def render_workforce_plots(summary: pl.DataFrame) -> Rendered:
     if summary.is_empty():
         return {}
     # Titles at a fixed height: placing them automatically measures every axis' tick labels
-    # again, a third of the rendering time, to dodge labels these plots never put on top.
+    # again (a fifth of the rendering time here), to dodge labels these plots never put on top.
     with matplotlib.rc_context({"axes.titley": 1.0}):
         return _render(plt, summary)
 
