@@ -18,7 +18,7 @@ from planalign.config.schema import Settings
 from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
 from planalign.dbt_bridge import DbtRunner
 from planalign.engines.model_builders import STAGE_OF_TAG
-from planalign.errors import ConfigError, StageError, ValidationFailure
+from planalign.errors import ConfigError, StageError
 from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.orchestration.context import RunContext
 from planalign.orchestration.stages import Stage
@@ -199,9 +199,9 @@ class Coordinator:
                 self.cleanup.before_year(run, year)
                 self.state_manager.discard_from(run, year)
                 stages = self.workflow.stages_for_year(year, s.start_year, s.end_year)
-                if tests_in is not None and tests_in(year, end):
-                    # this year's VALIDATION checks in line (dbt's tests): the older years'
-                    # verdicts first, so a breach is reported for the earliest year
+                if not self.year_executor.checks_beside(run, bool(tests_in and tests_in(year, end))):
+                    # this year's VALIDATION checks in line: the older years' verdicts first, so
+                    # a breach is reported for the earliest year
                     self._checkpoint_checked_years(run, keep_newest=False)
                 self.year_executor.execute_year(run, year, stages, hooks=hooks, engine=self.engine,
                                                 workflow=self.workflow, last_year=end)
@@ -240,23 +240,24 @@ class Coordinator:
                 if keep_newest and year == run.awaiting_checkpoint[-1]:
                     return
                 try:
-                    reports = check.reports()
-                except BaseException as exc:
-                    check.cancel()   # an interrupt while waiting: stop it before the connection closes
-                    del run.invariant_checks[year]
-                    run.awaiting_checkpoint.clear()
-                    if isinstance(exc, Exception):
-                        raise StageError("VALIDATION", year, f"invariants: {type(exc).__name__}: {exc}") from exc
-                    raise
-                del run.invariant_checks[year]
-                run.metrics.setdefault("invariant_checks", []).append({"year": year, "seconds": check.seconds})
-                try:
-                    self.year_executor.judge(run, year, reports)
-                except ValidationFailure:
-                    run.awaiting_checkpoint.clear()
+                    self._judge_check(run, year, run.invariant_checks.pop(year))
+                except BaseException:
+                    run.awaiting_checkpoint.clear()   # no later year is checkpointed
                     raise
             self._record_checkpoint(run, year)
             run.awaiting_checkpoint.pop(0)
+
+    def _judge_check(self, run: RunContext, year: int, check: Any) -> None:
+        """Wait for a year's check and judge its reports (ValidationFailure on a breach)."""
+        try:
+            reports = check.reports()
+        except BaseException as exc:
+            check.cancel()   # an interrupt while waiting: stop it before the connection closes
+            if isinstance(exc, Exception):
+                raise StageError("VALIDATION", year, f"invariants: {type(exc).__name__}: {exc}") from exc
+            raise
+        run.metrics.setdefault("invariant_checks", []).append({"year": year, "seconds": check.seconds})
+        self.year_executor.judge(run, year, reports)
 
     def _record_checkpoint(self, run: RunContext, year: int) -> None:
         checkpoint_start = time.perf_counter()

@@ -106,7 +106,7 @@ class YearExecutor:
 
     def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
         self._settle(run, year, "VALIDATION")   # the invariants and dbt's tests read the year's tables
-        if getattr(run, "background_validation", False) and not run_dbt_tests:
+        if self.checks_beside(run, run_dbt_tests):
             # the coordinator waits for the verdict before it checkpoints the year or ends the run
             run.invariant_checks[year] = BackgroundCheck(run.con, year, run.settings.start_year)
             return StageResult.ok(f"invariants of {year} checking beside the next year")
@@ -116,6 +116,12 @@ class YearExecutor:
             run.dbt.run("tag:init tag:foundation tag:events tag:publish tag:state", run.dbt_vars(year),
                         year=year, command="test", stage="VALIDATION")
         return StageResult.ok(f"{len(reports)} invariants passed")
+
+    @staticmethod
+    def checks_beside(run: Any, run_dbt_tests: bool) -> bool:
+        """Whether VALIDATION hands the year's invariants to a thread (runtime.background_validation);
+        a year with dbt's tests is checked in the stage. The coordinator asks too."""
+        return bool(getattr(run, "background_validation", False)) and not run_dbt_tests
 
     @staticmethod
     def judge(run: Any, year: int, reports: list[dict[str, Any]]) -> None:
