@@ -24,6 +24,10 @@ def compose_config(overrides: Sequence[str] = (), config_dir: Path = CONF_DIR) -
         return compose("config", overrides=list(overrides))
 
 
+# A run keeps its final year's int_* tables only when asked: the tests that compare or read them ask.
+KEEP_INTERMEDIATES = "cleanup.keep_intermediates=true"
+
+
 def run_simulation(output_dir: Path, overrides: Sequence[str] = ()):
     """Run a whole simulation in-process; returns (summary, database path)."""
     cfg = compose_config([f"paths.output_dir={output_dir}", "hooks=none", *overrides])

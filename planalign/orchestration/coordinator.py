@@ -187,8 +187,9 @@ class Coordinator:
             self.state_manager.begin_run(run)
         run.final_year = years[-1] if years else None
         tests_in = getattr(self.workflow, "run_dbt_tests", None)
-        # cleanup.drop_intermediate drops int_* after the run: the final year need not write them
-        keep_final = not getattr(self.cleanup, "drop_intermediate", False)
+        # the cleanup drops int_* after the run unless told to keep them: then the final year
+        # need not write them
+        keep_final = getattr(self.cleanup, "keep_intermediates", False)
         run.persist_years = {y for y in years if (y == run.final_year and keep_final)
                              or (tests_in is not None and tests_in(y, end))}
         try:

@@ -24,10 +24,10 @@ from planalign.engines.polars_engine.models.contracts import write_model
 from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
 from planalign.errors import StageError
 from planalign.paths import DBT_PROJECT_DIR
-from tests.conftest import compose_config, query, run_simulation
+from tests.conftest import KEEP_INTERMEDIATES, compose_config, query, run_simulation
 from tests.resilience.test_resume import tables_equal
 
-ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick"]
+ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick", KEEP_INTERMEDIATES]
 
 
 def row_group_sizes(db: Path, table: str) -> list[int]:
@@ -111,7 +111,7 @@ def test_background_writes_land_in_the_run_file_and_a_failed_one_is_reported(tmp
 def test_background_writes_give_the_same_tables(tmp_path):
     """engine=polars with its writes beside the compute: the same marts and intermediates, and
     a checkpoint per year (the year's writes have landed before it hashes them)."""
-    overrides = ["census.size=2000", "years=2025-2027", "engine=polars"]
+    overrides = ["census.size=2000", "years=2025-2027", "engine=polars", KEEP_INTERMEDIATES]
     _, direct = run_simulation(tmp_path / "direct", [*overrides, "runtime.background_writes=false"])
     _, background = run_simulation(tmp_path / "background", [*overrides, "runtime.background_writes=true"])
     assert tables_equal(direct, background) == {"fct_yearly_events": 0, "fct_workforce_snapshot": 0,

@@ -12,7 +12,7 @@ import pytest
 
 from planalign.errors import StageError
 from planalign.paths import REPO_DIR, dbt_project_dir
-from tests.conftest import run_simulation
+from tests.conftest import KEEP_INTERMEDIATES, run_simulation
 
 SMALL = ["census.size=200", "years=2025", "workflow=quick"]
 
@@ -53,7 +53,7 @@ def _project_with_probe(tmp_path):
 
 def test_unregistered_event_models_run_on_dbt(tmp_path):
     project = _project_with_probe(tmp_path)
-    summary, db = run_simulation(tmp_path / "out", [*SMALL, "engine=polars", "engine.models=dbt",
+    summary, db = run_simulation(tmp_path / "out", [*SMALL, "engine=polars", "engine.models=dbt", KEEP_INTERMEDIATES,
                                                     f"paths.dbt_project_dir={project}"])
     assert summary.status == "completed"
     with duckdb.connect(str(db), read_only=True) as con:

@@ -20,7 +20,7 @@ import pytest
 from planalign.engines.polars_engine.models import MODELS
 from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
-from tests.conftest import run_simulation
+from tests.conftest import KEEP_INTERMEDIATES, run_simulation
 
 try:
     import fcntl
@@ -111,7 +111,7 @@ def shared_run(root: Path, name: str, overrides: Sequence[str]) -> Path:
         if not done.exists():
             if out.exists():  # an earlier attempt failed half-way
                 shutil.rmtree(out)
-            summary, db = run_simulation(out, overrides)
+            summary, db = run_simulation(out, [*overrides, KEEP_INTERMEDIATES])
             assert summary.status == "completed"
             done.write_text(str(db))
         return Path(done.read_text())
@@ -278,8 +278,8 @@ def test_model_contracts_match_the_dbt_models(runs):
 
 
 def _variant_problems(tmp_path: Path, common: list[str]) -> list[str]:
-    _, sql_db = run_simulation(tmp_path / "sql", [*common, "engine=sql"])
-    _, polars_db = run_simulation(tmp_path / "polars", [*common, "engine=polars"])
+    _, sql_db = run_simulation(tmp_path / "sql", [*common, "engine=sql", KEEP_INTERMEDIATES])
+    _, polars_db = run_simulation(tmp_path / "polars", [*common, "engine=polars", KEEP_INTERMEDIATES])
     problems = [p for table, exclude in PUBLISHED.items() for p in compare(sql_db, polars_db, table, exclude)]
     return problems + _relation_problems(sql_db, polars_db, allow_empty=True)
 

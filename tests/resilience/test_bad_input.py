@@ -54,6 +54,8 @@ CONFIGS = {
     "bad mmdd": (["compensation.promotion_effective_mmdd=13-40"], "promotion_effective_mmdd"),
     "bad selection": (["workforce.termination_selection=random"], "termination_selection"),
     "census size zero": (["census.size=0"], "census.size"),
+    "keep_intermediates not a boolean": (["cleanup.keep_intermediates=maybe"], "cleanup.keep_intermediates"),
+    "retired cleanup key": (["cleanup.drop_intermediate=true"], "cleanup.drop_intermediate"),
 }
 
 

@@ -62,14 +62,20 @@ def _tables(db) -> set[str]:
     return {r[0] for r in query(db, "select table_name from information_schema.tables")}
 
 
-def test_drop_intermediate_shrinks_the_database(tmp_path):
-    _, kept = run_simulation(tmp_path / "keep", SMALL)
-    _, dropped = run_simulation(tmp_path / "drop", [*SMALL, "cleanup.drop_intermediate=true"])
+def test_a_run_keeps_no_intermediates_unless_asked(tmp_path):
+    """By default a completed run drops its int_* working tables (engine=polars never writes the
+    final year's); cleanup.keep_intermediates=true keeps them."""
+    _, kept = run_simulation(tmp_path / "keep", [*SMALL, "cleanup.keep_intermediates=true"])
+    _, dropped = run_simulation(tmp_path / "drop", SMALL)
     tables = _tables(dropped)
-    assert not {t for t in tables if t.startswith("int_ev")}
-    assert {"fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary", "census_clean"} <= tables
-    assert len(tables) < len(_tables(kept))
+    assert {t for t in tables if t.startswith("int_")} == {"int_baseline_workforce"}   # a resume reads it
+    assert {"fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary", "census_clean",
+            "stg_census", "param_scalars"} <= tables
+    assert {"int_ev_hire", "int_yearly_events", "int_plan_state"} <= _tables(kept)
+    assert _tables(kept) - tables == {t for t in _tables(kept) if t.startswith("int_")} - {"int_baseline_workforce"}
     # engine=polars skips writing the final year's intermediates, and ends with the same tables
-    _, polars_dropped = run_simulation(tmp_path / "polars_drop",
-                                       [*SMALL, "engine=polars", "cleanup.drop_intermediate=true"])
+    _, polars_dropped = run_simulation(tmp_path / "polars_drop", [*SMALL, "engine=polars"])
     assert _tables(polars_dropped) == tables
+    # ... and a rerun into a file an earlier run left intermediates in drops them too
+    _, rerun = run_simulation(tmp_path / "keep", [*SMALL, "engine=polars"])
+    assert _tables(rerun) == tables

@@ -14,7 +14,7 @@ from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder, unported_models
 from planalign.engines.registry import model_owner
 from planalign.paths import dbt_project_dir
-from tests.conftest import run_simulation
+from tests.conftest import KEEP_INTERMEDIATES, run_simulation
 
 
 def _summary_frame(year: int, value: int) -> pl.DataFrame:
@@ -107,8 +107,8 @@ def test_the_final_years_relations_reach_the_file_with_contract_types(tmp_path):
 
 
 def test_a_final_year_outside_persist_years_writes_nothing(tmp_path):
-    """cleanup.drop_intermediate: the coordinator leaves the final year out of persist_years,
-    and its relations are let go without a write (the cleanup would drop them anyway)."""
+    """The default cleanup drops int_* after the run: the coordinator leaves the final year out of
+    persist_years, and its relations are let go without a write."""
     builder, run = _builder_run(tmp_path, final_year=2025)
     run.persist_years = set()
     builder.keep(run, 2025, "int_workforce_needs", _needs_frame())
@@ -126,11 +126,13 @@ def test_flush_writes_what_a_run_still_holds(tmp_path):
 
 def test_check_tool_finds_every_twin_identical_to_dbt(tmp_path, capsys):
     """Each twin, fed dbt's own inputs, rebuilds dbt's table exactly (the developer's tool)."""
-    run_simulation(tmp_path / "one_year", ["engine=sql", "census.size=300", "years=2025", "workflow=quick"])
+    run_simulation(tmp_path / "one_year", ["engine=sql", "census.size=300", "years=2025", "workflow=quick",
+                                           KEEP_INTERMEDIATES])
     assert check_tool.main([str(tmp_path / "one_year")]) == 0
     out = capsys.readouterr().out
     assert out.count(" ok ") == len(MODELS), out
-    run_simulation(tmp_path / "two_years", ["engine=sql", "census.size=300", "years=2025-2026", "workflow=quick"])
+    run_simulation(tmp_path / "two_years", ["engine=sql", "census.size=300", "years=2025-2026", "workflow=quick",
+                                            KEEP_INTERMEDIATES])
     assert check_tool.main([str(tmp_path / "two_years")]) == 0
     assert "skipped (init models" in capsys.readouterr().out
 
@@ -138,7 +140,8 @@ def test_check_tool_finds_every_twin_identical_to_dbt(tmp_path, capsys):
 def test_check_tool_reports_a_twin_that_drifts(tmp_path, capsys, monkeypatch):
     import planalign.engines.polars_engine.models.foundation as foundation
 
-    run_simulation(tmp_path / "run", ["engine=sql", "census.size=200", "years=2025", "workflow=quick"])
+    run_simulation(tmp_path / "run", ["engine=sql", "census.size=200", "years=2025", "workflow=quick",
+                                      KEEP_INTERMEDIATES])
     honest = foundation.int_workforce_needs
     monkeypatch.setattr(foundation, "int_workforce_needs",
                         lambda ctx: honest(ctx).with_columns(pl.col("total_hires_needed") + 1))

@@ -2,7 +2,8 @@
 
     python -m planalign.engines.polars_engine.models.check RUN_DIR [MODEL ...]
 
-RUN_DIR is a finished ``engine=sql`` run (``cleanup.drop_intermediate`` false, the default).
+RUN_DIR is a finished ``engine=sql`` run made with ``cleanup.keep_intermediates=true`` (by
+default a run drops its ``int_*`` tables at the end).
 Each model is computed in Polars for the run's last year from the relations dbt left in a
 copy of the database, written with its contract types, and compared with dbt's table by a
 bidirectional EXCEPT ALL (for the incremental marts: the last year's rows). ``tag:init``
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from planalign.db import execute, scalar
+from planalign.db import execute, scalar, table_exists
 from planalign.engines.polars_engine.models import MODELS, PolarsModel, get_model
 from planalign.engines.polars_engine.models.context import ModelContext
 from planalign.engines.polars_engine.models.contracts import describe, write_model
@@ -66,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "check.duckdb"
         shutil.copy(args.run_dir / "planalign.duckdb", db)
         con = duckdb.connect(str(db))
+        if not table_exists(con, "int_yearly_events"):
+            con.close()
+            print(f"{args.run_dir}: the run kept no intermediate tables; run it again with "
+                  "cleanup.keep_intermediates=true", file=sys.stderr)
+            return 2
         year = scalar(con, "SELECT simulation_year FROM param_scalars")
         start_year = scalar(con, "SELECT min(simulation_year) FROM fct_year_summary")
         run_timestamp = str(scalar(con, "SELECT strftime(max(created_at), '%Y-%m-%d %H:%M:%S') FROM int_yearly_events"))

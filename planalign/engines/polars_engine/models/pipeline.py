@@ -6,8 +6,9 @@ What reaches the database file, and when:
   built — the invariants, the checkpoints and a resume read them;
 * the ``tag:init`` models (census baseline) once — a resume reads them;
 * the intermediate relations (``int_*``, the event steps' too) of the run's final year only
-  (and of years whose dbt data tests run, ``workflow=strict``; not the final year's when
-  ``cleanup.drop_intermediate`` drops them after the run anyway): each year replaces them, so
+  (and of years whose dbt data tests run, ``workflow=strict``), and the final year's only with
+  ``cleanup.keep_intermediates=true`` (by default the cleanup drops them after the run): each
+  year replaces them, so
   writing every year's would be pure cost. Other years hold them
   in memory until their last reader is built (readers: the dbt models that name them, which
   the twins mirror), then let them go; a twin that reads a released relation fails loudly.
