@@ -54,7 +54,7 @@ class CleanupPolicy:
     def after_run(self, run: Any) -> list[str]:
         """Drop the final year's ``int_*`` tables (the sql engine wrote them; the polars engine
         wrote none, but an earlier run into this file may have). Measured: dropping the 24 of a
-        60,000-person run and checkpointing takes ~15 ms."""
+        60,000-person sql run takes 0.02 s, the checkpoint after it 0.1 s."""
         if self.keep_intermediates:
             return []
         dropped = [t for t in _tables_like(run.con, "int\\_%") if t not in KEEP_AFTER_RUN]
