@@ -137,6 +137,12 @@ def test_check_tool_finds_every_twin_identical_to_dbt(tmp_path, capsys):
     assert "skipped (init models" in capsys.readouterr().out
 
 
+def test_check_tool_refuses_a_run_without_intermediates(tmp_path, capsys):
+    run_simulation(tmp_path / "run", ["engine=sql", "census.size=150", "years=2025", "workflow=quick"])
+    assert check_tool.main([str(tmp_path / "run")]) == 2
+    assert "cleanup.keep_intermediates=true" in capsys.readouterr().err
+
+
 def test_check_tool_reports_a_twin_that_drifts(tmp_path, capsys, monkeypatch):
     import planalign.engines.polars_engine.models.foundation as foundation
 
