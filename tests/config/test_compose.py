@@ -8,7 +8,7 @@ import pytest
 
 from planalign.build import build_coordinator
 from planalign.config.loader import load_settings
-from planalign.config.schema import parse_years
+from planalign.config.schema import RuntimeConfig, parse_years
 from planalign.errors import ConfigError
 from planalign.paths import CONF_DIR
 from tests.conftest import compose_config
@@ -114,3 +114,9 @@ def test_unknown_component_target_is_a_config_error(tmp_path):
 def test_conf_dir_has_the_groups_of_the_design():
     for group in ("workflow", "state", "cleanup", "engine", "census", "hooks"):
         assert (Path(CONF_DIR) / group).is_dir()
+
+
+def test_runtime_schema_defaults_are_the_yaml_defaults(tmp_path):
+    """Code that builds Settings without Hydra (tools, tests) gets the same runtime as a run."""
+    composed = load_settings(compose_config([f"paths.output_dir={tmp_path}"])).runtime
+    assert composed.model_dump() == RuntimeConfig().model_dump()
