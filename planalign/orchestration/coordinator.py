@@ -314,9 +314,10 @@ class Coordinator:
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
                 error: BaseException | None = None, plots: PlotJob | None = None) -> SimulationSummary:
         outputs: dict[str, Any] = {"database": str(run.database)}
-        frame = _summary_or_empty(run.con)
         if status != "completed":
             plots = None   # rendered, perhaps, but a failed run writes no plots
+        # nothing writes the summary after the last year: the plots' copy is the table's
+        frame = plots.summary if plots is not None else _summary_or_empty(run.con)
         self._flush_engine(run, status)
         if status == "completed":
             dropped = self.cleanup.after_run(run) if hasattr(self.cleanup, "after_run") else []

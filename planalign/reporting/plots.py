@@ -18,6 +18,7 @@ class PlotJob:
     writes the files and re-raises a plotting error. A run that fails before then writes none."""
 
     def __init__(self, summary: pl.DataFrame):
+        self.summary = summary   # the run's summary, read once: the CSV and table are written from it too
         self._rendered: Rendered = {}
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(summary,), name="planalign-plots", daemon=True)
