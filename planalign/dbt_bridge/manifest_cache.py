@@ -3,13 +3,15 @@
 Parsing the project costs one to three seconds per run; most runs (every job of a sweep)
 parse the very same files. The parsed manifest is stored (dbt's own msgpack form, the one
 its partial parsing uses) under a key made of everything
-that can change it: the content of every project file, the dbt versions, and the database
-name that dbt-duckdb derives from the file name. Any edit to a model changes the key.
+that can change it: the content of every project file, the dbt versions, the database
+name that dbt-duckdb derives from the file name, and the vars the project reads at parse
+time. Any edit to a model changes the key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from importlib import metadata
@@ -26,8 +28,10 @@ def cache_dir() -> Path:
     return Path(base) / "manifests"
 
 
-def project_key(project_dir: Path, database: Path) -> str:
+def project_key(project_dir: Path, database: Path, project_vars: dict[str, Any] | None = None) -> str:
     digest = hashlib.sha256()
+    # the vars the project reads at parse time (dbt_project.yml) shape the manifest too
+    digest.update(f"vars={json.dumps(project_vars or {}, sort_keys=True, default=str)}\n".encode())
     for name in ("dbt-core", "dbt-duckdb", "duckdb"):
         try:
             digest.update(f"{name}={metadata.version(name)}\n".encode())

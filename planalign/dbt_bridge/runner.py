@@ -38,12 +38,34 @@ class DbtInvocation:
     model_timings: dict[str, float] = field(default_factory=dict)
 
 
+def _forget_compilation(manifest: Any) -> None:
+    """Make every node of a reused manifest compile afresh in the next invocation.
+
+    dbt compiles into the manifest's node objects. An ephemeral model is compiled once and its
+    SQL, CTEs included, is then reused by every model that refs it, and a model whose CTEs
+    were injected once is not injected again: with the same manifest handed to the next
+    year's invocation, a consumer would run without its CTEs (a catalog error), or with the
+    ephemeral SQL rendered for the previous year's ``--vars``.
+    """
+    for node in manifest.nodes.values():
+        if getattr(node, "compiled", False) or getattr(node, "extra_ctes_injected", False):
+            node.compiled = False
+            node.compiled_code = None
+            node.extra_ctes_injected = False
+            node.extra_ctes = []
+            node._pre_injected_sql = None
+
+
 class DbtRunner:
     """Wraps ``dbt.cli.main.dbtRunner`` for one database and one target folder."""
 
     def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1,
-                 use_manifest_cache: bool = True, instance: str | None = None):
+                 use_manifest_cache: bool = True, instance: str | None = None,
+                 project_vars: dict[str, Any] | None = None):
         self.project_dir = Path(project_dir)
+        # vars fixed for the whole run that the project reads at parse time (dbt_project.yml):
+        # they shape the manifest, so they go to the parse, to its cache key and to every run
+        self.project_vars = dict(project_vars or {})
         self.instance = instance   # the run's named DuckDB instance (planalign.db), which dbt joins
         self.use_manifest_cache = use_manifest_cache
         self.manifest_source = "none"
@@ -82,7 +104,8 @@ class DbtRunner:
         self._env()
         self.target_dir.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        key = manifest_cache.project_key(self.project_dir, self.database) if self.use_manifest_cache else None
+        key = (manifest_cache.project_key(self.project_dir, self.database, self.project_vars)
+               if self.use_manifest_cache else None)
         if key:
             cached = manifest_cache.load(key)
             if cached is not None:
@@ -91,7 +114,8 @@ class DbtRunner:
                 self.parse_seconds = time.perf_counter() - start
                 return
         with _DBT_LOCK:
-            result = dbtRunner().invoke(["--quiet", "parse", *self._base_args(), "--no-partial-parse"])
+            result = dbtRunner().invoke(["--quiet", "parse", *self._base_args(), "--no-partial-parse",
+                                         "--vars", json.dumps(self.project_vars, sort_keys=True)])
         self.parse_seconds = time.perf_counter() - start
         if not result.success:
             raise StageError("INITIALIZATION", None, f"dbt parse failed: {result.exception}")
@@ -112,10 +136,11 @@ class DbtRunner:
         args = [
             "--quiet", "--log-level-file", "none", "--no-write-json", "--no-version-check",
             "--no-send-anonymous-usage-stats", command, *self._base_args(),
-            "--select", *selector.split(), "--vars", json.dumps(variables, default=str),
+            "--select", *selector.split(), "--vars", json.dumps({**self.project_vars, **variables}, default=str),
         ]
         start = time.perf_counter()
         with _DBT_LOCK:
+            _forget_compilation(self.manifest)
             result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
@@ -140,6 +165,14 @@ class DbtRunner:
         return invocation
 
     # ------------------------------------------------------------------ stats
+    def folded_models(self) -> list[str]:
+        """The models this run's manifest builds as CTEs of their reader (dbt's ``ephemeral``):
+        they have no node timing of their own, their time is inside their reader's."""
+        if self.manifest is None:
+            return []
+        return sorted(node.name for node in self.manifest.nodes.values()
+                      if node.resource_type == "model" and node.config.materialized == "ephemeral")
+
     @property
     def invocation_count(self) -> int:
         return len(self.invocations)

@@ -21,6 +21,11 @@ INVOCATION_MODES = ("per_year", "per_stage")
 class SqlEventEngine:
     """Runs ``tag:events`` and ``tag:publish`` on dbt (or finds them built by the year's invocation)."""
 
+    # Every relation of the year is built by dbt, so a relation that one model alone reads may be
+    # a CTE of that model (dbt/dbt_project.yml, "single-use relations") when the run keeps no
+    # working tables. engine=hybrid may not: its Polars steps write event relations dbt reads.
+    folds_single_use_relations = True
+
     def __init__(self, name: str = "sql", dbt_invocations: str = "per_year"):
         if dbt_invocations not in INVOCATION_MODES:
             raise ConfigError(f"invalid configuration:\n  engine.dbt_invocations: {dbt_invocations!r} is not one "

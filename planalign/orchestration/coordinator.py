@@ -126,7 +126,7 @@ class Coordinator:
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache,
-                        instance=instance)
+                        instance=instance, project_vars={"planalign_fold_single_use": self._folds_single_use()})
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
         run.background_writes = s.runtime.background_writes
@@ -138,6 +138,13 @@ class Coordinator:
         run.fingerprint = config_fingerprint(s, run.census_hash)
         self.run = run
         return run
+
+    def _folds_single_use(self) -> bool:
+        """Whether dbt builds the single-use relations as CTEs of their reader: only when the
+        engine builds every relation on dbt and the run keeps no working tables (they would
+        then not exist to be kept). Saves a node, a write and a read per relation and year."""
+        return (bool(getattr(self.engine, "folds_single_use_relations", False))
+                and not getattr(self.cleanup, "keep_intermediates", False))
 
     def close(self) -> None:
         if self.run is not None:
@@ -386,6 +393,8 @@ class Coordinator:
             "dbt": {
                 "parse_seconds": round(run.dbt.parse_seconds, 3),
                 "manifest": run.dbt.manifest_source,
+                # built as CTEs of their one reader: their time is inside that reader's
+                "folded_models": run.dbt.folded_models(),
                 "invocations": run.dbt.invocation_count,
                 "invocation_seconds": round(run.dbt.invocation_seconds, 3),
                 "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,

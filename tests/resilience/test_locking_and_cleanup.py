@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,6 +59,15 @@ def test_cleanup_none_allowed_on_a_fresh_database(tmp_path):
     assert summary.status == "completed"
 
 
+# dbt/dbt_project.yml's single-use relations
+FOLDED = ["int_ev_eligibility", "int_ev_enrollment", "int_ev_escalation", "int_ev_hire", "int_ev_opt_out",
+          "int_ev_raise", "int_plan_employer_contributions", "int_prior_year_state"]
+
+
+def _folded(db) -> list[str]:
+    return json.loads((db.parent / "run.json").read_text())["dbt"]["folded_models"]
+
+
 def _tables(db) -> set[str]:
     return {r[0] for r in query(db, "select table_name from information_schema.tables")}
 
@@ -74,7 +84,13 @@ def test_a_run_keeps_no_intermediates_unless_asked(tmp_path):
     assert {"int_ev_hire", "int_yearly_events", "int_plan_state"} <= _tables(kept)
     assert _tables(kept) - tables == {t for t in _tables(kept) if t.startswith("int_")} - {"int_baseline_workforce"}
     hashes = "select simulation_year, content_hash from planalign_checkpoints order by 1"
-    assert query(kept, hashes) == query(dropped, hashes)   # the published years are the same
+    # the published years are the same; the run that keeps nothing also builds its single-use
+    # relations as CTEs (dbt ephemeral), from one manifest reused for both years
+    assert query(kept, hashes) == query(dropped, hashes)
+    assert _folded(dropped) == FOLDED and _folded(kept) == []
+    built = "select distinct name from planalign_timings where kind = 'dbt_model' and year = 2026"
+    assert {f"run:{m}" for m in FOLDED} <= {r[0] for r in query(kept, built)}
+    assert not {f"run:{m}" for m in FOLDED} & {r[0] for r in query(dropped, built)}
     # engine=polars skips writing the final year's intermediates, and ends with the same tables
     _, polars_dropped = run_simulation(tmp_path / "polars_drop", [*SMALL, "engine=polars"])
     assert _tables(polars_dropped) == tables
