@@ -16,6 +16,11 @@ proportion to their models' dbt time). Medians are printed with the spread (min-
 the ratio to the first engine, and the wall time per employee-year (flat when time is linear
 in census size and in years).
 
+The machine's speed (``benchmarks/machine_speed.py``: a Python loop on one core, a DuckDB
+aggregate on two threads) is measured between repetitions and printed with the table: our
+VMs differ by up to 2x from one session to the next, so compare those references before
+comparing two tables' wall times.
+
 Why interleaved: on a shared 2-core VM the speed drifts by 10-25 % within minutes, so the
 repetitions go round-robin over every configuration (and, with ``--compare``, over both code
 versions, side by side) instead of one configuration after another. A drift then widens the
@@ -38,6 +43,8 @@ from pathlib import Path
 
 import duckdb
 import psutil
+from machine_speed import describe as describe_speed
+from machine_speed import measure as measure_speed
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("INITIALIZATION", "FOUNDATION", "EVENT_GENERATION", "STATE_ACCUMULATION", "VALIDATION", "REPORTING")
@@ -186,12 +193,15 @@ def main() -> int:
             for source in sources.values():  # warm the manifest cache and the OS file cache (not measured)
                 run_once(Config("warm-up", source, 150, opts.engines[0], "2025"), workdir, opts.extra)
             results: dict[Config, list[dict]] = {c: [] for c in configs}
+            speed: list[dict[str, float]] = []
             for rep in range(opts.reps):
+                speed.append(measure_speed())   # between repetitions: the drift shows in the spread
                 for cfg in configs:
                     results[cfg].append(run_once(cfg, workdir, opts.extra))
                     r = results[cfg][-1]
                     print(f"rep {rep + 1}/{opts.reps} {cfg.code:>12} {cfg.size:>9,} {cfg.years} {cfg.engine:>7}: "
                           f"wall {r['wall']:7.2f}s  rss {r['peak_rss_mib']:6.0f} MiB", flush=True)
+            speed.append(measure_speed())
         finally:
             if opts.compare:
                 subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(workdir / "compare")],
@@ -199,13 +209,13 @@ def main() -> int:
     rows = [{"code": c.code, "size": c.size, "engine": c.engine, "years": c.years, "reps": opts.reps,
              **summarize(results[c])} for c in configs]
     text = table(rows, opts.engines, opts.compare)
-    print("\n" + text)
+    print("\n" + text + "\n\n" + describe_speed(speed))
     if opts.write_docs:
         out = REPO / "docs" / "benchmarks.md"
         stamp = time.strftime("%Y-%m-%d")
         section = (f"\n## Run of {stamp}: sizes {opts.sizes}, years {' '.join(opts.years)}, {opts.reps} "
                    f"interleaved repetitions{' against ' + opts.compare if opts.compare else ''}\n\n"
-                   f"Machine: {machine()}\n\n{text}\n")
+                   f"Machine: {machine()}; {describe_speed(speed)}\n\n{text}\n")
         existing = out.read_text() if out.exists() else "# Benchmarks\n\nProduced by `benchmarks/run_benchmarks.py`.\n"
         out.write_text(existing + section)
         print(f"\nwritten to {out}")
