@@ -16,7 +16,7 @@ TINY = ["census.size=120", "years=2025-2026", "workflow=quick", "hooks=quiet"]
 # Where the launcher or a hook is under test rather than the engine, the jobs run engine=polars:
 # each job then skips dbt's import and set-up (~3-6 s a job). The two-by-two sweep keeps the
 # default engine, so dbt inside a reused joblib worker stays covered.
-LAUNCHER_ONLY = ["engine=polars"]
+SKIP_DBT = ["engine=polars"]
 
 
 def test_two_by_two_sweep_in_parallel_gives_four_databases_and_one_comparison(tmp_path):
@@ -53,7 +53,7 @@ def test_a_failing_job_is_reported_not_swallowed(tmp_path):
 
 def test_seed_ensemble_bands_contain_the_median_run(tmp_path):
     sweep = tmp_path / "ensemble"
-    result = run_cli(["+sweep=ensemble", "seed=range(1,6)", *TINY[:2], *LAUNCHER_ONLY,
+    result = run_cli(["+sweep=ensemble", "seed=range(1,6)", *TINY[:2], *SKIP_DBT,
                       f"hydra.sweep.dir={sweep}"], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     bands = pl.read_csv(sweep / "ensemble_bands.csv")
@@ -84,7 +84,7 @@ def test_parallel_job_budget_respects_cores_and_memory():
                     reason="hydra-submitit-launcher not installed (pip install -e '.[submitit]')")
 def test_submitit_local_launcher_runs_a_tiny_sweep(tmp_path):
     sweep = tmp_path / "submitit"
-    result = run_cli(["-m", "+sweep=submitit_local", *TINY, *LAUNCHER_ONLY, "seed=1,2", f"hydra.sweep.dir={sweep}"],
+    result = run_cli(["-m", "+sweep=submitit_local", *TINY, *SKIP_DBT, "seed=1,2", f"hydra.sweep.dir={sweep}"],
                      cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list(sweep.glob("*/planalign.duckdb"))) == 2
@@ -96,7 +96,7 @@ def test_submitit_local_launcher_runs_a_tiny_sweep(tmp_path):
                     reason="hydra-ray-launcher not installed (pip install -e '.[ray]')")
 def test_ray_launcher_runs_a_tiny_sweep_on_a_local_instance(tmp_path):
     sweep = tmp_path / "ray"
-    result = run_cli(["-m", "+sweep=ray", *TINY, *LAUNCHER_ONLY, "seed=1,2", f"hydra.sweep.dir={sweep}"],
+    result = run_cli(["-m", "+sweep=ray", *TINY, *SKIP_DBT, "seed=1,2", f"hydra.sweep.dir={sweep}"],
                      cwd=tmp_path, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list(sweep.glob("*/planalign.duckdb"))) == 2
@@ -105,7 +105,7 @@ def test_ray_launcher_runs_a_tiny_sweep_on_a_local_instance(tmp_path):
 def test_deliberate_golden_drift_fails_with_a_readable_diff(tmp_path):
     golden = tmp_path / "golden.json"
     args = ["+ci=smoke", "census.size=150", "years=2025-2026", "workflow=quick", "hooks.progress=null",
-            *LAUNCHER_ONLY, f"hooks.regression.golden={golden}"]
+            *SKIP_DBT, f"hooks.regression.golden={golden}"]
     made = run_cli([*args, "hooks.regression.update=true", f"hydra.run.dir={tmp_path / 'a'}"], cwd=tmp_path)
     assert made.returncode == 0, made.stderr[-2000:]
     same = run_cli([*args, f"hydra.run.dir={tmp_path / 'b'}"], cwd=tmp_path)
