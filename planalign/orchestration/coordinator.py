@@ -139,12 +139,16 @@ class Coordinator:
         self.run = run
         return run
 
+    def _keeps_intermediates(self) -> bool:
+        """Whether the run's file keeps the final year's int_* tables (the cleanup's choice; a
+        custom cleanup without the attribute keeps none, as the built-in default)."""
+        return bool(getattr(self.cleanup, "keep_intermediates", False))
+
     def _folds_single_use(self) -> bool:
         """Whether dbt builds the single-use relations as CTEs of their reader: only when the
         engine builds every relation on dbt and the run keeps no working tables (they would
         then not exist to be kept). Saves a node, a write and a read per relation and year."""
-        return (bool(getattr(self.engine, "folds_single_use_relations", False))
-                and not getattr(self.cleanup, "keep_intermediates", False))
+        return bool(getattr(self.engine, "folds_single_use_relations", False)) and not self._keeps_intermediates()
 
     def close(self) -> None:
         if self.run is not None:
@@ -196,7 +200,7 @@ class Coordinator:
         tests_in = getattr(self.workflow, "run_dbt_tests", None)
         # the cleanup drops int_* after the run unless told to keep them: then the final year
         # need not write them
-        keep_final = getattr(self.cleanup, "keep_intermediates", False)
+        keep_final = self._keeps_intermediates()
         run.persist_years = {y for y in years if (y == run.final_year and keep_final)
                              or (tests_in is not None and tests_in(y, end))}
         try:
