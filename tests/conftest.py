@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,6 +18,11 @@ from omegaconf import DictConfig
 
 from planalign.build import build_coordinator
 from planalign.paths import CONF_DIR, REPO_DIR
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no cross-process lock, each worker makes its own runs
+    fcntl = None  # type: ignore[assignment]
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -61,3 +69,59 @@ def small_run(tmp_path_factory) -> Callable[..., tuple]:
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+# ----------------------------------------------------------------------------- shared runs
+# Three-year runs that several modules read (engine parity, the invariants, the DC plan rules):
+# made once per test session, across pytest-xdist workers, and never written to by a test.
+THREE_YEARS = ["years=2025-2027", "workflow=quick"]
+CENSUSES = {
+    "synthetic": ["census=synthetic", "census.size=1000"],
+    "edge": ["census=edge"],
+}
+
+
+def reference_overrides(census: str) -> list[str]:
+    """The engine=sql run of ``census`` that the parity tests compare every engine with."""
+    return [*THREE_YEARS, *CENSUSES[census], "engine=sql"]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    if fcntl is None:
+        yield
+        return
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared_root(tmp_path_factory) -> Path:
+    """The session's base temp dir, shared by all xdist workers of the session (when locking works)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
+
+
+@pytest.fixture(scope="session")
+def shared_run(tmp_path_factory) -> Callable[..., Path]:
+    """``shared_run(*overrides)``: the database of a run with those overrides (and its final
+    year's intermediates kept), made by the first worker that asks; the others wait for it."""
+    root = _shared_root(tmp_path_factory)
+
+    def _get(*overrides: str) -> Path:
+        name = "shared_" + hashlib.sha1("\0".join(overrides).encode()).hexdigest()[:12]
+        out = root / name
+        with _locked(root / f"{name}.lock"):
+            done = root / f"{name}.done"
+            if not done.exists():
+                if out.exists():  # an earlier attempt failed half-way
+                    shutil.rmtree(out)
+                summary, db = run_simulation(out, [*overrides, KEEP_INTERMEDIATES])
+                assert summary.status == "completed"
+                done.write_text(str(db))
+            return Path(done.read_text())
+
+    return _get

@@ -95,7 +95,9 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
     path = tmp_path / "census.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run_dir = tmp_path / "run"
-    result = run_cli([*RUN, "census=file", f"census.path={path}", f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    # the census reader is under test, shared by every engine: this run skips dbt's set-up
+    result = run_cli([*RUN, "engine=polars", "census=file", f"census.path={path}", f"hydra.run.dir={run_dir}"],
+                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     reasons = dict(query(run_dir / "planalign.duckdb", "select employee_id, reason from census_rejects"))
     assert reasons["E900"] == "invalid_compensation"
@@ -114,7 +116,9 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
 
 def test_multirun_two_jobs_each_with_its_own_database(tmp_path):
     sweep = tmp_path / "sweep"
-    result = run_cli(["-m", "workforce.total_termination_rate=0.10,0.14", *SMALL, f"hydra.sweep.dir={sweep}"],
+    # multirun is under test, not the engine (tests/sweeps runs dbt inside a sweep's jobs)
+    result = run_cli(["-m", "workforce.total_termination_rate=0.10,0.14", *SMALL, "engine=polars",
+                      f"hydra.sweep.dir={sweep}"],
                      cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     dbs = sorted(sweep.glob("*/planalign.duckdb"))

@@ -89,17 +89,17 @@ def test_state_none_writes_no_checkpoints(tmp_path):
 
 def test_cleanup_year_rerun_is_idempotent_and_shorter_rerun_leaves_no_stale_years(tmp_path):
     db = tmp_path / "shared.duckdb"
-    common = [*BASE, "years=2025-2027", "cleanup=year", f"paths.database={db}"]
+    common = [*BASE, "cleanup=year", f"paths.database={db}"]   # BASE: 2025-2026
     with build_coordinator(compose_config([*common, f"paths.output_dir={tmp_path / 'a'}"])) as c:
         c.execute_multi_year_simulation()
     first = query(db, "select * exclude (created_at) from fct_yearly_events order by event_id")
     with build_coordinator(compose_config([*common, f"paths.output_dir={tmp_path / 'b'}"])) as c:
         c.execute_multi_year_simulation()
     assert query(db, "select * exclude (created_at) from fct_yearly_events order by event_id") == first
-    with build_coordinator(compose_config([*common, "years=2025-2026", f"paths.output_dir={tmp_path / 'c'}"])) as c:
+    with build_coordinator(compose_config([*common, "years=2025", f"paths.output_dir={tmp_path / 'c'}"])) as c:
         c.execute_multi_year_simulation()
     years = {r[0] for r in query(db, "select distinct simulation_year from fct_workforce_snapshot")}
-    assert years == {2025, 2026}
+    assert years == {2025}
 
 
 def test_cleanup_full_drops_everything_first(tmp_path):

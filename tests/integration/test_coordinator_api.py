@@ -42,8 +42,10 @@ def test_update_compensation_parameters_is_validated(tmp_path, kwargs):
 
 
 def test_update_applies_to_years_simulated_after_the_call(tmp_path, small_run):
-    _, baseline_db = small_run(*BASE)
-    with build_coordinator(compose_config([*BASE, f"paths.output_dir={tmp_path}"])) as coordinator:
+    # both engines read the parameter tables the coordinator resolves: the API is under test here
+    runs = [*BASE, "engine=polars"]
+    _, baseline_db = small_run(*runs)
+    with build_coordinator(compose_config([*runs, f"paths.output_dir={tmp_path}"])) as coordinator:
         coordinator.execute_multi_year_simulation(2025, 2026)
         update = coordinator.update_compensation_parameters(cola_rate=0.05, merit_budget=0.05)
         assert update["from_year"] == 2027

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 from planalign.devdb import prepare
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import query
@@ -43,7 +45,11 @@ def test_dbt_build_standalone(tmp_path):
 
     # A model whose rows are not of var('simulation_year') is stopped, naming the model and the
     # years, and the table keeps its rows (the transaction rolls back).
-    wrong = _dbt(tmp_path, db, "run", "--select", "fct_year_summary", "--vars", "{simulation_year: 2031}")
+    # Here the parameters are those of another year than var('simulation_year') (2025, the
+    # project's default); changing the data rather than --vars keeps dbt's partial parse.
+    with duckdb.connect(str(db)) as con:
+        con.execute("update param_scalars set simulation_year = 2031")
+    wrong = _dbt(tmp_path, db, "run", "--select", "fct_year_summary")
     assert wrong.returncode != 0
-    assert "model fct_year_summary: a row of simulation_year 2025 built for year 2031" in wrong.stdout
+    assert "model fct_year_summary: a row of simulation_year 2031 built for year 2025" in wrong.stdout
     assert _rows_by_year(db) == built

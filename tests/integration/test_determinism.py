@@ -25,8 +25,8 @@ def _diff_count(db_a, db_b, table, exclude):
     return one + two, total
 
 
-def test_two_runs_are_identical(tmp_path):
-    _, db_a = run_simulation(tmp_path / "a", OVERRIDES)
+def test_two_runs_are_identical(tmp_path, small_run):
+    _, db_a = small_run(*OVERRIDES)   # the run the seed tests compare with, made once
     _, db_b = run_simulation(tmp_path / "b", OVERRIDES + ["runtime.duckdb_threads=1"])
     for table, exclude in TABLES.items():
         diff, total = _diff_count(db_a, db_b, table, exclude)

@@ -6,20 +6,19 @@ import duckdb
 import pytest
 
 from planalign.validation.invariants import INVARIANTS, check_year
+from tests.conftest import reference_overrides
 
 YEARS = [2025, 2026, 2027]
 
 
 @pytest.fixture(scope="module")
-def synthetic_db(small_run):
-    _, db = small_run("census.size=1000", "years=2025-2027")
-    return db
+def synthetic_db(shared_run):
+    return shared_run(*reference_overrides("synthetic"))   # the parity tests' reference run
 
 
 @pytest.fixture(scope="module")
-def edge_db(small_run):
-    _, db = small_run("census=edge", "years=2025-2027")
-    return db
+def edge_db(shared_run):
+    return shared_run(*reference_overrides("edge"))
 
 
 def _violations(db, year):

@@ -21,7 +21,7 @@ from planalign.config.loader import load_settings
 from planalign.params import ParameterResolver
 from planalign.paths import CONF_DIR
 from planalign.validation.invariants import INVARIANTS, check_year
-from tests.conftest import run_simulation
+from tests.conftest import reference_overrides
 
 YEARS = (2025, 2026, 2027)
 DC_INVARIANTS = [inv for inv in INVARIANTS if 16 <= inv.number <= 25]
@@ -53,12 +53,6 @@ PLAN_OF_FORMULA = {"tiered_match": "tiered_match", "stretch_match": "stretch_mat
                    "safe_harbor_basic": "safe_harbor_basic", "qaca_safe_harbor": "qaca"}
 
 
-def _run(out: Path, *overrides: str) -> Path:
-    summary, database = run_simulation(out, overrides)
-    assert summary.status == "completed"
-    return database
-
-
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
@@ -88,22 +82,17 @@ def expected_match_cents(c: float, dc: float, formula: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("plan_runs")
+def synthetic_db(shared_run) -> Path:
+    return shared_run(*reference_overrides("synthetic"))   # the parity tests' reference run
 
 
 @pytest.fixture(scope="module")
-def synthetic_db(runs_dir) -> Path:
-    return _run(runs_dir / "synthetic", "census.size=600", "years=2025-2027", "workflow=quick")
+def edge_db(shared_run) -> Path:
+    return shared_run(*reference_overrides("edge"))
 
 
 @pytest.fixture(scope="module")
-def edge_db(runs_dir) -> Path:
-    return _run(runs_dir / "edge", "census=edge", "years=2025-2027", "workflow=quick")
-
-
-@pytest.fixture(scope="module")
-def formula_dbs(runs_dir, edge_db) -> dict[str, Path]:
+def formula_dbs(shared_run, edge_db) -> dict[str, Path]:
     """One 2025 edge run per formula. The qaca run also raises the hours rule to 1,100 so the
     part-timer (20 h x 52 = 1,040 h, which passes the default 1,000) fails it."""
     dbs = {"simple_match": edge_db}
@@ -112,13 +101,13 @@ def formula_dbs(runs_dir, edge_db) -> dict[str, Path]:
         if plan == "qaca":
             extra = ["plan.employer_match.eligibility.minimum_hours_annual=1100",
                      "plan.employer_core_contribution.eligibility.minimum_hours_annual=1100"]
-        dbs[formula] = _run(runs_dir / plan, "census=edge", "years=2025", "workflow=quick", f"plan={plan}", *extra)
+        dbs[formula] = shared_run("census=edge", "years=2025", "workflow=quick", f"plan={plan}", *extra)
     return dbs
 
 
 @pytest.fixture(scope="module")
-def workforce_only_db(runs_dir) -> Path:
-    return _run(runs_dir / "workforce_only", "census=edge", "years=2025", "workflow=workforce_only")
+def workforce_only_db(shared_run) -> Path:
+    return shared_run("census=edge", "years=2025", "workflow=workforce_only")
 
 
 # ----------------------------------------------------------------------------- invariants

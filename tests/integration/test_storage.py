@@ -36,15 +36,15 @@ def row_group_sizes(db: Path, table: str) -> list[int]:
 
 
 @pytest.mark.parametrize("engine", ["polars", "sql"])
-def test_tables_are_written_in_row_groups_of_the_configured_size(tmp_path, engine):
-    _, db = run_simulation(tmp_path, [*ONE_YEAR, f"engine={engine}"])
+def test_tables_are_written_in_row_groups_of_the_configured_size(small_run, engine):
+    _, db = small_run(*ONE_YEAR, f"engine={engine}")
     for table in ("fct_workforce_snapshot", "int_workforce_state"):   # a mart and an intermediate
         sizes = row_group_sizes(db, table)
         assert len(sizes) >= 2 and max(sizes) <= 16384, (table, sizes)   # ~24,000 rows: one group by default
 
 
-def test_row_group_size_does_not_change_results(tmp_path):
-    _, small = run_simulation(tmp_path / "small", [*ONE_YEAR, "engine=polars"])
+def test_row_group_size_does_not_change_results(tmp_path, small_run):
+    _, small = small_run(*ONE_YEAR, "engine=polars")
     _, default = run_simulation(tmp_path / "duckdb_default", [*ONE_YEAR, "engine=polars",
                                                               "runtime.duckdb_row_group_size=null"])
     assert row_group_sizes(default, "fct_workforce_snapshot") == [query(default, "select count(*) from "

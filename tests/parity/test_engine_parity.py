@@ -1,17 +1,14 @@
 """Engine parity: the same census and seed through sql, polars and hybrid give identical tables.
 
 Bidirectional ``EXCEPT ALL`` between the two run databases (ATTACHed side by side), every
-column except the run timestamps, zero rows, no tolerance. Runs are shared per module, and
-across pytest-xdist workers (the first worker to need a run makes it, the others wait for it).
+column except the run timestamps, zero rows, no tolerance. Runs are shared across the
+session and its pytest-xdist workers (``shared_run``: the first worker to need a run makes it,
+the others wait for it).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -20,15 +17,9 @@ import pytest
 from planalign.engines.polars_engine.models import MODELS
 from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
-from tests.conftest import KEEP_INTERMEDIATES, run_simulation
+from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, THREE_YEARS, run_simulation
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: no cross-process lock, each worker makes its own runs
-    fcntl = None  # type: ignore[assignment]
-
-YEARS = "years=2025-2027"
-BASE = [YEARS, "workflow=quick"]
+BASE = THREE_YEARS   # with CENSUSES: the runs are shared with other modules (tests/conftest.py)
 WORKFORCE_STEPS = [s.name for s in EVENT_STEPS if s.group == "workforce"]
 PLAN_STEPS = [s.name for s in EVENT_STEPS if s.group == "plan"]
 
@@ -43,10 +34,6 @@ def alternating(first: str) -> dict[str, str]:
 # ones, SQL batches mid-year), workforce and plan steps alike. Between them, the two phases put
 # every step on each engine with the other engine's output as its input.
 SPLITS = {"hybrid_alternating": alternating("sql"), "hybrid_alternating_b": alternating("polars")}
-CENSUSES = {
-    "synthetic": ["census=synthetic", "census.size=1000"],
-    "edge": ["census=edge"],
-}
 ENGINES = {
     "sql": ["engine=sql"],                               # one dbt invocation a year (default)
     "sql_per_stage": ["engine=sql", "engine.dbt_invocations=per_stage"],
@@ -84,49 +71,10 @@ MODEL_RELATIONS = {
 EMPTY_IN_LAST_YEAR = {"int_ev_match_response"}
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    if fcntl is None:
-        yield
-        return
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _shared_root(tmp_path_factory) -> Path:
-    """The session's base temp dir, shared by all xdist workers of the session (when locking works)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
-
-
-def shared_run(root: Path, name: str, overrides: Sequence[str]) -> Path:
-    """Run a simulation once per test session; returns its database."""
-    out = root / name
-    with _locked(root / f"{name}.lock"):
-        done = root / f"{name}.done"
-        if not done.exists():
-            if out.exists():  # an earlier attempt failed half-way
-                shutil.rmtree(out)
-            summary, db = run_simulation(out, [*overrides, KEEP_INTERMEDIATES])
-            assert summary.status == "completed"
-            done.write_text(str(db))
-        return Path(done.read_text())
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = _shared_root(tmp_path_factory)
-    cache: dict[tuple[str, str], Path] = {}
-
+def runs(shared_run):
     def _get(census: str, engine: str) -> Path:
-        key = (census, engine)
-        if key not in cache:
-            cache[key] = shared_run(root, f"parity_{census}_{engine}", [*BASE, *CENSUSES[census], *ENGINES[engine]])
-        return cache[key]
+        return shared_run(*BASE, *CENSUSES[census], *ENGINES[engine])
 
     return _get
 
@@ -298,7 +246,8 @@ VARIANTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_option_variants_identical(tmp_path, variant):
-    problems = _variant_problems(tmp_path, ["years=2025-2026", "workflow=quick", "census.size=400", *VARIANTS[variant]])
+    # one year: each option acts within the year (carrying a year over is compared above)
+    problems = _variant_problems(tmp_path, ["years=2025", "workflow=quick", "census.size=400", *VARIANTS[variant]])
     assert not problems, f"variant {variant}: engine=polars differs from engine=sql:\n" + "\n".join(problems)
 
 
@@ -325,9 +274,15 @@ PLAN_VARIANTS = {
 }
 
 
+# Variants whose paths need a second year: year-over-year enrollment, escalation a year after
+# enrolling, eligibility reached after the first year. The others act within one year.
+TWO_YEAR_VARIANTS = {"no_auto_enroll", "ae_scope_all", "escalation_no_cutoff"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(PLAN_VARIANTS))
 def test_plan_variants_identical(tmp_path, variant):
-    common = ["years=2025-2026", "workflow=quick", "census.size=400", *PLAN_VARIANTS[variant]]
+    years = "years=2025-2026" if variant in TWO_YEAR_VARIANTS else "years=2025"
+    common = [years, "workflow=quick", "census.size=400", *PLAN_VARIANTS[variant]]
     problems = _variant_problems(tmp_path, common)
     assert not problems, f"plan variant {variant}: engine=polars differs from engine=sql:\n" + "\n".join(problems)

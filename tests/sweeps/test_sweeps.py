@@ -13,7 +13,7 @@ from planalign.resolvers import parallel_jobs
 from tests.conftest import compose_config, query, run_cli
 
 TINY = ["census.size=120", "years=2025-2026", "workflow=quick", "hooks=quiet"]
-# Where the launcher or a hook is under test rather than the engine, the jobs run engine=polars:
+# Where a launcher, a hook or the sweep's reporting is under test rather than the engine, the jobs run engine=polars:
 # each job then skips dbt's import and set-up (~3-6 s a job). The two-by-two sweep keeps the
 # default engine, so dbt inside a reused joblib worker stays covered.
 SKIP_DBT = ["engine=polars"]
@@ -39,7 +39,8 @@ def test_two_by_two_sweep_in_parallel_gives_four_databases_and_one_comparison(tm
 
 def test_a_failing_job_is_reported_not_swallowed(tmp_path):
     sweep = tmp_path / "sweep"
-    result = run_cli(["-m", *TINY[1:], "census.size=100,0", f"hydra.sweep.dir={sweep}"], cwd=tmp_path, timeout=600)
+    result = run_cli(["-m", *TINY[1:], *SKIP_DBT, "census.size=100,0", f"hydra.sweep.dir={sweep}"], cwd=tmp_path,
+                     timeout=600)
     assert result.returncode == 1
     assert "1 of 2 sweep jobs failed" in result.stderr
     summary = pl.read_csv(sweep / "sweep_summary.csv")

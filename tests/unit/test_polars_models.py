@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
@@ -124,11 +125,17 @@ def test_flush_writes_what_a_run_still_holds(tmp_path):
     assert run.con.execute("select total_hires_needed from int_workforce_needs").fetchall() == [(1,)]
 
 
-def test_check_tool_finds_every_twin_identical_to_dbt(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def one_sql_year(tmp_path_factory) -> Path:
+    """A one-year engine=sql run that kept its intermediates (the check tool's input)."""
+    out = tmp_path_factory.mktemp("check_tool") / "one_year"
+    run_simulation(out, ["engine=sql", "census.size=300", "years=2025", "workflow=quick", KEEP_INTERMEDIATES])
+    return out
+
+
+def test_check_tool_finds_every_twin_identical_to_dbt(one_sql_year, tmp_path, capsys):
     """Each twin, fed dbt's own inputs, rebuilds dbt's table exactly (the developer's tool)."""
-    run_simulation(tmp_path / "one_year", ["engine=sql", "census.size=300", "years=2025", "workflow=quick",
-                                           KEEP_INTERMEDIATES])
-    assert check_tool.main([str(tmp_path / "one_year")]) == 0
+    assert check_tool.main([str(one_sql_year)]) == 0
     out = capsys.readouterr().out
     assert out.count(" ok ") == len(MODELS), out
     run_simulation(tmp_path / "two_years", ["engine=sql", "census.size=300", "years=2025-2026", "workflow=quick",
@@ -143,15 +150,13 @@ def test_check_tool_refuses_a_run_without_intermediates(tmp_path, capsys):
     assert "cleanup.keep_intermediates=true" in capsys.readouterr().err
 
 
-def test_check_tool_reports_a_twin_that_drifts(tmp_path, capsys, monkeypatch):
+def test_check_tool_reports_a_twin_that_drifts(one_sql_year, capsys, monkeypatch):
     import planalign.engines.polars_engine.models.foundation as foundation
 
-    run_simulation(tmp_path / "run", ["engine=sql", "census.size=200", "years=2025", "workflow=quick",
-                                      KEEP_INTERMEDIATES])
     honest = foundation.int_workforce_needs
     monkeypatch.setattr(foundation, "int_workforce_needs",
                         lambda ctx: honest(ctx).with_columns(pl.col("total_hires_needed") + 1))
-    assert check_tool.main([str(tmp_path / "run"), "int_workforce_needs", "int_start_pop"]) == 1
+    assert check_tool.main([str(one_sql_year), "int_workforce_needs", "int_start_pop"]) == 1
     out = capsys.readouterr().out
     assert "int_workforce_needs                DIFF rows=1 only_dbt=1 only_polars=1" in out
     assert "int_start_pop                      ok" in out
