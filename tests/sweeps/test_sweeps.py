@@ -14,8 +14,8 @@ from tests.conftest import compose_config, query, run_cli
 
 TINY = ["census.size=120", "years=2025-2026", "workflow=quick", "hooks=quiet"]
 # Where a launcher, a hook or the sweep's reporting is under test rather than the engine, the
-# jobs run engine=polars: each job then skips dbt's import and set-up (~3-6 s a job). The two-by-two sweep keeps the
-# default engine, so dbt inside a reused joblib worker stays covered.
+# jobs run engine=polars: each job then skips dbt's import and set-up (~3-6 s a job). The
+# two-by-two sweep keeps the default engine, so dbt inside a reused joblib worker stays covered.
 SKIP_DBT = ["engine=polars"]
 
 
