@@ -81,9 +81,14 @@ CENSUSES = {
 }
 
 
+def three_year_run(census: str, *engine: str) -> list[str]:
+    """The overrides of a shared three-year run of ``census`` on ``engine`` (its overrides)."""
+    return [*THREE_YEARS, *CENSUSES[census], *engine]
+
+
 def reference_overrides(census: str) -> list[str]:
     """The engine=sql run of ``census`` that the parity tests compare every engine with."""
-    return [*THREE_YEARS, *CENSUSES[census], "engine=sql"]
+    return three_year_run(census, "engine=sql")
 
 
 @contextmanager

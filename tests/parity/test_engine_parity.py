@@ -17,9 +17,8 @@ import pytest
 from planalign.engines.polars_engine.models import MODELS
 from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
-from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, THREE_YEARS, run_simulation
+from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, run_simulation, three_year_run
 
-BASE = THREE_YEARS   # with CENSUSES: the runs are shared with other modules (tests/conftest.py)
 WORKFORCE_STEPS = [s.name for s in EVENT_STEPS if s.group == "workforce"]
 PLAN_STEPS = [s.name for s in EVENT_STEPS if s.group == "plan"]
 
@@ -74,7 +73,7 @@ EMPTY_IN_LAST_YEAR = {"int_ev_match_response"}
 @pytest.fixture(scope="module")
 def runs(shared_run):
     def _get(census: str, engine: str) -> Path:
-        return shared_run(*BASE, *CENSUSES[census], *ENGINES[engine])
+        return shared_run(*three_year_run(census, *ENGINES[engine]))   # engine=sql: reference_overrides
 
     return _get
 
