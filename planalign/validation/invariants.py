@@ -44,7 +44,9 @@ def _inv1(y: int, start: int) -> str:
     # ids; an id of any other form is compared with every other year's ids. Complete for any id
     # format, and ~3x cheaper than a semi-join of the year's ids against the whole table
     # (240,000 x 10 years: 0.26-0.32 -> ~0.09 s a year). NULL ids are not compared (IN never
-    # matches NULL; not_null is dbt's test).
+    # matches NULL); an event without an event_id or an employee_id is reported on its own.
+    # dbt's not_null tests run only under workflow=strict, and every other invariant joins on
+    # employee_id, so such a row would otherwise pass every check unseen.
     #
     # Both duplicate checks group the year's hashes first and compare whole keys only where a
     # hash repeats (in practice none): a group-by on one integer instead of on strings, half the
@@ -73,7 +75,11 @@ def _inv1(y: int, start: int) -> str:
     union all
     select 'duplicate event key', employee_id || '|' || event_type || '|' || effective_date, count(*)
     from fct_yearly_events where simulation_year = {y} and {repeated_hashes(key)}
-    group by {key} having count(*) > 1"""
+    group by {key} having count(*) > 1
+    union all
+    select case when event_id is null then 'event without an event_id' else 'event without an employee_id' end,
+           coalesce(event_id, event_type), 1
+    from fct_yearly_events where simulation_year = {y} and (event_id is null or employee_id is null)"""
 
 
 def _inv2(y: int, start: int) -> str:
@@ -519,7 +525,7 @@ def _inv25(y: int, start: int) -> str:
 
 
 INVARIANTS: list[Invariant] = [
-    Invariant(1, "unique_events", "event_id unique; no duplicate event keys", _inv1),
+    Invariant(1, "unique_events", "event_id unique and present; employee_id present; no duplicate event keys", _inv1),
     Invariant(2, "dates_in_year", "every effective_date lies in its simulation year", _inv2),
     Invariant(3, "event_sequence", "event_sequence is 1..n in (date, priority) order", _inv3),
     Invariant(4, "nothing_after_termination", "no event after termination; one termination ever", _inv4),

@@ -127,6 +127,21 @@ def test_duplicates_within_a_year_are_caught(synthetic_db, tmp_path, case):
     assert counts == {2025: 0, 2026: reported, 2027: 0}
 
 
+@pytest.mark.parametrize("column, problem", [
+    ("event_id", "event without an event_id"),
+    ("employee_id", "event without an employee_id"),
+])
+def test_an_event_without_its_ids_is_reported(synthetic_db, tmp_path, column, problem):
+    """Invariant 1 reports an event whose event_id or employee_id is NULL, in its own year:
+    the id comparisons never match a NULL, and the other invariants join on employee_id."""
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        con.execute(f"""update fct_yearly_events set {column} = NULL
+                        where event_id = (select min(event_id) from fct_yearly_events where simulation_year = 2026)""")
+        reports = {year: check_year(con, year, 2025, _only(1))[0] for year in YEARS}
+    assert {year: r["violations"] for year, r in reports.items()} == {2025: 0, 2026: 1, 2027: 0}
+    assert reports[2026]["sample"][0][0] == problem
+
+
 @pytest.mark.parametrize("planted, problem", [
     ("update fct_workforce_snapshot set employee_id = NULL where simulation_year = 2026 and employee_id ="
      " (select min(employee_id) from fct_workforce_snapshot where simulation_year = 2026)", "missing from snapshot"),
