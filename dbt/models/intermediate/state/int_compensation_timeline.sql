@@ -42,29 +42,22 @@ changes as (
                            'enrollment', 'enrollment_change', 'deferral_escalation', 'deferral_match_response')
       and e.effective_date between w.window_start and w.window_end
 ),
-filled as (
-    select
-        employee_id,
-        change_date,
-        change_order,
-        is_comp_change,
-        last_value(salary ignore nulls) over w as salary,
-        last_value(rate_units ignore nulls) over w as rate_units
-    from changes
-    window w as (partition by employee_id order by change_date, change_order
-                 rows between unbounded preceding and current row)
-),
 per_day as (
+    -- a day's change points collapse into one: the last salary and the last rate set that day
+    -- (NULL: none that day), in event order
     select
         employee_id,
         change_date,
-        arg_max(salary, change_order) as salary,
-        arg_max(rate_units, change_order) as rate_units,
+        arg_max(salary, change_order) filter (where salary is not null) as salary,
+        arg_max(rate_units, change_order) filter (where rate_units is not null) as rate_units,
         bool_or(is_comp_change) as is_comp_change
-    from filled
+    from changes
     group by employee_id, change_date
 ),
 segments as (
+    -- each day's salary and rate are the last set on or before it. Filling after collapsing the
+    -- days gives the same values as filling every change point first (the last point of a day
+    -- holds the last value set up to that day), and lets one sorted window do every column.
     select
         d.employee_id,
         d.change_date as segment_start,
@@ -72,13 +65,13 @@ segments as (
             lead(d.change_date) over (partition by d.employee_id order by d.change_date) - 1,
             w.window_end
         ) as segment_end,
-        d.salary,
-        d.rate_units,
-        sum(case when d.is_comp_change then 1 else 0 end) over (
-            partition by d.employee_id order by d.change_date
-            rows between unbounded preceding and current row) as salary_run
+        last_value(d.salary ignore nulls) over so_far as salary,
+        last_value(d.rate_units ignore nulls) over so_far as rate_units,
+        sum(case when d.is_comp_change then 1 else 0 end) over so_far as salary_run
     from per_day d
     join windows w using (employee_id)
+    window so_far as (partition by d.employee_id order by d.change_date
+                      rows between unbounded preceding and current row)
 )
 select
     employee_id,
