@@ -78,7 +78,7 @@ def _inv1(y: int, start: int) -> str:
     group by {key} having count(*) > 1
     union all
     select case when event_id is null then 'event without an event_id' else 'event without an employee_id' end,
-           coalesce(event_id, event_type), 1
+           coalesce(event_id, employee_id), 1   -- the id that is there, to find the row by
     from fct_yearly_events where simulation_year = {y} and (event_id is null or employee_id is null)"""
 
 
