@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # dbt keeps process-global state: never run two invocations at once in one process.
 _DBT_LOCK = threading.Lock()
+# the variables dbt/profiles.yml reads, set by DbtRunner for its run
+_PROFILE_ENV = ("PLANALIGN_DB", "PLANALIGN_DB_INSTANCE", "PLANALIGN_DBT_THREADS")
 
 
 @dataclass
@@ -76,9 +78,15 @@ class DbtRunner:
         self.invocations: list[DbtInvocation] = []
         self.node_tags: dict[str, list[str]] = {}   # node name -> its dbt tags (what stage it belongs to)
         self.parse_seconds = 0.0
+        self._outer_env: dict[str, str | None] | None = None   # what _env replaced, put back by close()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
+        """Point dbt's profile at this run's file and instance. The environment is the process's:
+        close() puts back what was there, so a later dbt command in the same process (a notebook
+        that used the Python API, say) does not write into this run's file."""
+        if self._outer_env is None:
+            self._outer_env = {name: os.environ.get(name) for name in _PROFILE_ENV}
         os.environ["PLANALIGN_DB"] = str(self.database)
         if self.instance:
             os.environ["PLANALIGN_DB_INSTANCE"] = self.instance
@@ -205,8 +213,10 @@ class DbtRunner:
         """Release dbt-duckdb's cached connection and dbt's process-global adapter state.
 
         Nothing to release when dbt was never imported (an ``engine=polars`` run): importing
-        it here only to clean up would cost a second.
+        it here only to clean up would cost a second. The profile's environment variables are
+        put back as they were before the run.
         """
+        self._restore_env()
         if "dbt.adapters.factory" not in sys.modules:
             self.manifest = None
             return
@@ -228,6 +238,14 @@ class DbtRunner:
         except Exception as exc:  # pragma: no cover
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
+
+    def _restore_env(self) -> None:
+        outer, self._outer_env = self._outer_env, None
+        for name, value in (outer or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     def remove_target(self) -> None:
         shutil.rmtree(self.target_dir, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from planalign.build import build_coordinator
@@ -32,6 +34,21 @@ def test_adaptive_batch_size_is_used_for_census_loading(tmp_path, monkeypatch):
         assert coordinator.get_adaptive_batch_size() == 150
         summary = coordinator.execute_multi_year_simulation()
     assert query(summary.database, "select count(*) from census_clean")[0][0] == 400
+
+
+def test_the_dbt_profile_environment_is_put_back_after_the_run(tmp_path, monkeypatch):
+    """A run points dbt's profile at its file through the process environment; once the
+    coordinator closes, a later dbt command in the same process must not find that run's file."""
+    monkeypatch.setenv("PLANALIGN_DB", str(tmp_path / "elsewhere.duckdb"))
+    monkeypatch.delenv("PLANALIGN_DB_INSTANCE", raising=False)
+    monkeypatch.delenv("PLANALIGN_DBT_THREADS", raising=False)
+    with build_coordinator(compose_config([*BASE, "years=2025", f"paths.output_dir={tmp_path}"])) as coordinator:
+        summary = coordinator.execute_multi_year_simulation()
+        assert os.environ["PLANALIGN_DB"] == str(summary.database)   # engine=sql: dbt ran on it
+        assert os.environ["PLANALIGN_DB_INSTANCE"]
+    assert os.environ["PLANALIGN_DB"] == str(tmp_path / "elsewhere.duckdb")
+    assert "PLANALIGN_DB_INSTANCE" not in os.environ
+    assert "PLANALIGN_DBT_THREADS" not in os.environ
 
 
 @pytest.mark.parametrize("kwargs", [{"cola_rate": 1.5}, {"merit_budget": -0.1}, {"cola_rate": "x"}, {}])
