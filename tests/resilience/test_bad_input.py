@@ -18,9 +18,11 @@ def _rows(n=30, extra=""):
 
 
 CENSUS_FILES = {
-    "missing_columns.csv": ("employee_id,employee_birth_date\nE1,1980-01-01\n", ["employee_hire_date"]),
+    "missing_columns.csv": ("employee_id,employee_birth_date\nE1,1980-01-01\n",
+                            ["employee_hire_date", "employee_gross_compensation"]),   # every missing one
     "misspelled.csv": ("employee_id,employee_birth_date,employee_hire_date,employee_gross_compensaton\n"
-                       "E1,1980-01-01,2010-01-01,5\n", ["employee_gross_compensaton", "did you mean"]),
+                       "E1,1980-01-01,2010-01-01,5\n",
+                       ["employee_gross_compensaton", "did you mean", "employee_gross_compensation"]),
     "semicolons.csv": (HEADER.replace(",", ";") + "\nE1;1980-01-01;2010-01-01;50000\n", [";"]),
     "tabs.csv": (HEADER.replace(",", "\t") + "\nE1\t1980-01-01\t2010-01-01\t50000\n", ["delimit"]),
     "empty.csv": ("", ["empty"]),
@@ -32,6 +34,8 @@ CENSUS_FILES = {
                          ["invalid_compensation"]),
     "all_negative_pay.csv": (HEADER + "\n" + "\n".join(f"E{i},1980-01-01,2015-01-01,-{i + 1}" for i in range(5))
                              + "\n", ["invalid_compensation"]),
+    "no_valid_rows.csv": (HEADER + "\n,1980-01-01,2010-01-01,50000\nE2,notadate,2010-01-01,50000\n",
+                          ["no valid rows", "missing_id", "invalid_birth_date"]),   # each row for its own reason
     "all_non_ascii.csv": (HEADER + "\n" + "\n".join(f"É{i},1980-01-01,2015-01-01,50000" for i in range(5)) + "\n",
                           ["invalid_id"]),
     "census.xlsx": ("not a spreadsheet", ["census.xlsx"]),
