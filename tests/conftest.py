@@ -71,6 +71,16 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+@contextmanager
+def side_by_side(db_a: Path, db_b: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection with two run files attached read-only as ``a`` and ``b``, to compare them
+    table by table (attaching two files costs more than comparing a small table)."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{db_a}' as a (read_only)")
+        con.execute(f"attach '{db_b}' as b (read_only)")
+        yield con
+
+
 # ----------------------------------------------------------------------------- shared runs
 # Three-year runs that several modules read (engine parity, the invariants, the DC plan rules):
 # made once per test session, across pytest-xdist workers, and never written to by a test.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import duckdb
-
-from tests.conftest import run_simulation
+from tests.conftest import run_simulation, side_by_side
 
 OVERRIDES = ["census.size=800", "years=2025-2026", "workflow=quick"]
 TABLES = {
@@ -16,9 +14,7 @@ TABLES = {
 
 def _diff_count(db_a, db_b, table, exclude):
     cols = f"* exclude ({exclude})" if exclude else "*"
-    with duckdb.connect() as con:
-        con.execute(f"attach '{db_a}' as a (read_only)")
-        con.execute(f"attach '{db_b}' as b (read_only)")
+    with side_by_side(db_a, db_b) as con:
         one = con.execute(f"select count(*) from (select {cols} from a.{table} except all select {cols} from b.{table})").fetchone()[0]
         two = con.execute(f"select count(*) from (select {cols} from b.{table} except all select {cols} from a.{table})").fetchone()[0]
         total = con.execute(f"select count(*) from a.{table}").fetchone()[0]
@@ -47,9 +43,7 @@ def test_subsystem_seed_changes_only_its_stream(tmp_path, small_run):
     _, db_b = run_simulation(tmp_path / "promo", OVERRIDES + ["+simulation.random_seed_overrides.promotion=99"])
     q = ("select employee_id, effective_date from {db}.fct_yearly_events "
          "where simulation_year = 2025 and event_type = '{t}' order by 1")
-    with duckdb.connect() as con:
-        con.execute(f"attach '{db_a}' as a (read_only)")
-        con.execute(f"attach '{db_b}' as b (read_only)")
+    with side_by_side(db_a, db_b) as con:
         assert con.execute(q.format(db="a", t="termination")).fetchall() == \
             con.execute(q.format(db="b", t="termination")).fetchall()
         assert con.execute(q.format(db="a", t="promotion")).fetchall() != \

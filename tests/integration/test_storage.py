@@ -24,7 +24,7 @@ from planalign.engines.polars_engine.models.contracts import write_model
 from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
 from planalign.errors import StageError
 from planalign.paths import DBT_PROJECT_DIR
-from tests.conftest import KEEP_INTERMEDIATES, compose_config, query, run_simulation
+from tests.conftest import KEEP_INTERMEDIATES, compose_config, query, run_simulation, side_by_side
 from tests.resilience.test_resume import tables_equal
 
 ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick", KEEP_INTERMEDIATES]
@@ -116,9 +116,7 @@ def test_background_writes_give_the_same_tables(tmp_path):
     _, background = run_simulation(tmp_path / "background", [*overrides, "runtime.background_writes=true"])
     assert tables_equal(direct, background) == {"fct_yearly_events": 0, "fct_workforce_snapshot": 0,
                                                 "fct_year_summary": 0}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{direct}' as a (read_only)")
-        con.execute(f"attach '{background}' as b (read_only)")
+    with side_by_side(direct, background) as con:
         for table in ("int_yearly_events", "int_workforce_state", "int_plan_state"):   # the final year's
             cols = "* exclude (created_at)" if table == "int_yearly_events" else "*"
             differ = con.execute(f"""select count(*) from (

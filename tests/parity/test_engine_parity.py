@@ -9,8 +9,6 @@ the others wait for it).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -19,7 +17,7 @@ import pytest
 from planalign.engines.polars_engine.models import MODELS
 from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
-from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, run_simulation, three_year_run
+from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, run_simulation, side_by_side, three_year_run
 
 WORKFORCE_STEPS = [s.name for s in EVENT_STEPS if s.group == "workforce"]
 PLAN_STEPS = [s.name for s in EVENT_STEPS if s.group == "plan"]
@@ -82,16 +80,6 @@ def runs(shared_run):
 
 def run_json(db: Path) -> dict:
     return json.loads((db.parent / "run.json").read_text())
-
-
-@contextmanager
-def side_by_side(db_a: Path, db_b: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One connection with both run files attached read-only, as ``a`` and ``b``: every table of
-    a pair is compared on it (attaching two files costs more than comparing a small table)."""
-    with duckdb.connect() as con:
-        con.execute(f"attach '{db_a}' as a (read_only)")
-        con.execute(f"attach '{db_b}' as b (read_only)")
-        yield con
 
 
 def compare(con: duckdb.DuckDBPyConnection, table: str, exclude: str | None, show: int = 5) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from planalign.errors import ResumeError, StageError
 from planalign.paths import DBT_PROJECT_DIR, REPO_DIR
-from tests.conftest import compose_config, query, run_cli, run_simulation
+from tests.conftest import compose_config, query, run_cli, run_simulation, side_by_side
 
 YEARS = ["census.size=400", "years=2025-2028", "workflow=quick"]   # killed or failed in 2027
 
@@ -29,9 +29,7 @@ def _dbt_dir() -> Path:
 def tables_equal(db_a: Path, db_b: Path) -> dict[str, int]:
     """Bidirectional EXCEPT ALL row counts per published table (timestamps excluded)."""
     out = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{db_a}' as a (read_only)")
-        con.execute(f"attach '{db_b}' as b (read_only)")
+    with side_by_side(db_a, db_b) as con:
         for table, ts in (("fct_yearly_events", "created_at"), ("fct_workforce_snapshot", "snapshot_created_at"),
                           ("fct_year_summary", None)):
             cols = f"* exclude ({ts})" if ts else "*"
