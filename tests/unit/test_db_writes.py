@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 
 import polars as pl
 import pytest
@@ -68,6 +69,41 @@ def test_the_select_applies_to_both_halves(con):
     assert rows(con, "t").equals(frame.select("simulation_year", (pl.col("id").cast(pl.Int64) * 2).alias("twice")))
     assert execute(con, "select data_type from duckdb_columns() where table_name = 't' and column_name = 'twice'") \
         == [("BIGINT",)]
+
+
+def typed_frame(rows: int) -> pl.DataFrame:
+    """A frame with the column types the engines write, and id strings that are all distinct."""
+    return pl.DataFrame({
+        "event_id": [f"EVT-2025-EMP_{i:07d}-001" for i in range(rows)],
+        "employee_id": [f"EMP_{i:07d}" for i in range(rows)],
+        "event_type": ["hire", "raise", "termination"] * (rows // 3) + ["hire"] * (rows % 3),
+        "effective_date": pl.date_range(pl.date(2025, 1, 1), pl.date(2025, 12, 31), eager=True).head(1)
+        .to_list() * rows,
+        "created_at": [datetime(2025, 1, 1, 12)] * rows,
+        "amount": pl.Series([1.5] * rows).cast(pl.Decimal(18, 2)),
+        "level_id": pl.Series(range(rows), dtype=pl.Int32),
+        "flags": [[1, 2]] * rows,
+        "band": pl.Series(["20-29", "30-39"] * (rows // 2) + ["20-29"] * (rows % 2), dtype=pl.Categorical),
+    })
+
+
+@pytest.mark.parametrize("rows_in_frame", [ROWS, 100])   # split in two, and written whole
+@pytest.mark.parametrize("mode", ["create", "replace"])
+def test_a_new_table_has_the_frames_types_and_zstd_ids(con, rows_in_frame, mode):
+    """The id strings are stored with zstd (docs/benchmarks.md), every other column as DuckDB
+    chooses, and the columns' names and types are those a plain CREATE TABLE AS would give."""
+    frame = typed_frame(rows_in_frame)
+    write_frame(con, "t", frame, mode=mode)
+    con.register("f", frame.to_arrow())
+    execute(con, "create table plain as select * from f")
+    con.unregister("f")
+    assert execute(con, "describe t") == execute(con, "describe plain")
+    assert rows(con, "t").equals(rows(con, "plain"))
+    execute(con, "checkpoint")   # the codecs are chosen when the row groups are written out
+    codecs = dict(execute(con, "select column_name, string_agg(distinct compression, ',' order by compression) "
+                               "from pragma_storage_info('t') where segment_type = 'VARCHAR' group by 1"))
+    assert codecs["event_id"] == codecs["employee_id"] == "ZSTD"
+    assert "ZSTD" not in codecs["event_type"]
 
 
 @pytest.mark.parametrize("bad_half", ["first", "second"])
