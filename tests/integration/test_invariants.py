@@ -65,6 +65,25 @@ def test_invariant_detects_a_planted_breach(synthetic_db, tmp_path):
     assert 13 in failed
 
 
+@pytest.mark.parametrize("plant", [
+    # a new hire whose hire event is gone: the status says new hire, the events do not
+    """delete from fct_yearly_events where simulation_year = 2025 and event_type = 'hire'
+       and employee_id = (select min(employee_id) from fct_workforce_snapshot
+                          where simulation_year = 2025 and detailed_status_code like 'new_hire%')""",
+    # a continuing employee's raise turned into a termination: the events say terminated, the status does not
+    """update fct_yearly_events set event_type = 'termination'
+       where event_id = (select min(e.event_id) from fct_yearly_events e join fct_workforce_snapshot s
+                         using (employee_id, simulation_year)
+                         where e.simulation_year = 2025 and e.event_type = 'raise'
+                           and s.detailed_status_code = 'continuous_active')""",
+])
+def test_status_codes_follow_the_years_hires_and_terminations(synthetic_db, tmp_path, plant):
+    with _writable_copy(synthetic_db, tmp_path) as con:
+        con.execute(plant)
+        [report] = check_year(con, 2025, 2025, invariants=_only(10))
+    assert report["violations"] == 1, report
+
+
 def test_duplicate_event_id_across_years_is_caught(synthetic_db, tmp_path):
     """Invariant 1 compares the year's event ids with every year's, not only with its own."""
     with _writable_copy(synthetic_db, tmp_path) as con:
