@@ -127,6 +127,7 @@ _FRAME = "__planalign_frame"   # the name a frame being written has in SQL, on i
 # (592,000 events, 313,000 snapshot rows) written to a new file: 4.72 -> 4.02 CPU-s, 49 -> 51 MB
 # (docs/benchmarks.md). Low-cardinality strings keep dict_fsst, which is smaller for them.
 ZSTD_COLUMNS = frozenset({"event_id", "employee_id", "employee_ssn"})
+_CREATE = {"replace": "CREATE OR REPLACE TABLE", "create": "CREATE TABLE"}   # the modes that make a new table
 # A frame of at least this many rows is written on two connections at once (write_frame).
 PARALLEL_WRITE_MIN_ROWS = 2 * SMALL_ROW_GROUP
 
@@ -157,7 +158,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, 
     first, second = halves
     con.register(_FRAME, first.to_arrow())
     try:
-        if mode in ("replace", "create"):
+        if mode in _CREATE:
             columns = _columns_with_codecs(con, select, first)
             execute(con, f"{_CREATE[mode]} {quoted} {columns or f'AS SELECT {select} FROM {_FRAME} LIMIT 0'}")
         other = second_connection(con)
@@ -189,9 +190,6 @@ def _halves(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
         return None
     cut = max(1, round(frame.height / (2 * SMALL_ROW_GROUP))) * SMALL_ROW_GROUP
     return frame.slice(0, cut), frame.slice(cut)
-
-
-_CREATE = {"replace": "CREATE OR REPLACE TABLE", "create": "CREATE TABLE"}
 
 
 def _columns_with_codecs(con: duckdb.DuckDBPyConnection, select: str, frame: pl.DataFrame) -> str | None:
