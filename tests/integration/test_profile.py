@@ -13,12 +13,12 @@ import duckdb
 import pytest
 
 from planalign.profile import main
-from tests.conftest import REPO_DIR, three_year_run
+from tests.conftest import REPO_DIR, reference_overrides, three_year_run
 
 
 @pytest.fixture(scope="module")
 def sql_db(shared_run) -> Path:
-    return shared_run(*three_year_run("edge", "engine=sql"))
+    return shared_run(*reference_overrides("edge"))   # the parity tests' reference run
 
 
 @pytest.fixture(scope="module")

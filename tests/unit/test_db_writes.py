@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 import pytest
@@ -77,8 +77,7 @@ def typed_frame(rows: int) -> pl.DataFrame:
         "event_id": [f"EVT-2025-EMP_{i:07d}-001" for i in range(rows)],
         "employee_id": [f"EMP_{i:07d}" for i in range(rows)],
         "event_type": ["hire", "raise", "termination"] * (rows // 3) + ["hire"] * (rows % 3),
-        "effective_date": pl.date_range(pl.date(2025, 1, 1), pl.date(2025, 12, 31), eager=True).head(1)
-        .to_list() * rows,
+        "effective_date": [date(2025, 1, 1)] * rows,
         "created_at": [datetime(2025, 1, 1, 12)] * rows,
         "amount": pl.Series([1.5] * rows).cast(pl.Decimal(18, 2)),
         "level_id": pl.Series(range(rows), dtype=pl.Int32),
