@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import logging
 import os
 import shutil
 import subprocess
@@ -49,6 +52,50 @@ def run_cli(args: Sequence[str], cwd: Path, timeout: int = 300) -> subprocess.Co
     env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "HYDRA_FULL_ERROR": "0"}
     return subprocess.run([sys.executable, "-m", "planalign", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
+
+
+@contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Hydra configures logging for its job (root handlers, levels, disabled loggers); put the
+    test process's back afterwards so the next test logs as before."""
+    loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(lg, logging.Logger))]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    try:
+        yield
+    finally:
+        for lg, handlers, level, propagate, disabled in saved:
+            lg.handlers[:] = handlers
+            lg.level, lg.propagate, lg.disabled = level, propagate, disabled
+
+
+def run_cli_in_process(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``planalign ARGS`` through the same entry point (``planalign.cli.main``) in this process.
+
+    For the error-path corpus: those cases fail in well under a second, so an interpreter
+    start-up and the imports (~1.5 s) would be most of each case's cost. The exit code is the
+    ``SystemExit`` the command would end with; an exception escaping ``main`` fails the test, as
+    a traceback would. ``run_cli`` keeps whole-process runs for the cases that need them.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+
+    from planalign import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, code = sys.argv, 0
+    sys.argv = ["planalign", *args]
+    cli._task_started = False   # noqa: SLF001 - the process-wide flag main() reads
+    try:
+        with _logging_restored(), contextlib.chdir(cwd), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            try:
+                cli.main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = argv
+        GlobalHydra.instance().clear()
+    return subprocess.CompletedProcess(["planalign", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_in_process
 
 BASE = ["years=2025-2026", "workflow=quick", "hooks=quiet"]
 HEADER = "employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation"
@@ -90,7 +90,7 @@ def test_malformed_census(earlier_run, tmp_path, name):
     else:
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
     before = _digest(run_dir)
-    result = run_cli([*BASE, "census=file", f"census.path={path}", f"hydra.run.dir={run_dir}"], cwd=root)
+    result = run_cli_in_process([*BASE, "census=file", f"census.path={path}", f"hydra.run.dir={run_dir}"], cwd=root)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert name in result.stderr
@@ -105,8 +105,27 @@ def test_malformed_config(earlier_run, case):
     overrides, needle = CONFIGS[case]
     before = _digest(run_dir)
     base = BASE if any(o.startswith("census") for o in overrides) else ["census.size=150", *BASE]
-    result = run_cli([*base, *overrides, f"hydra.run.dir={run_dir}"], cwd=root)
+    result = run_cli_in_process([*base, *overrides, f"hydra.run.dir={run_dir}"], cwd=root)
     assert result.returncode == 2, result.stdout + result.stderr
     assert needle in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert _digest(run_dir) == before
+
+
+@pytest.mark.parametrize("kind", ["census", "config"])
+def test_a_whole_process_exits_2_with_one_message(earlier_run, tmp_path, kind):
+    """The corpus above calls the command's entry point in the test process; here a census error
+    and a config error go through ``python -m planalign`` as a user runs it."""
+    root, run_dir = earlier_run
+    if kind == "census":
+        path = tmp_path / "garbage.csv"
+        path.write_bytes(CENSUS_FILES["garbage.csv"][0])
+        overrides, needle = [*BASE, "census=file", f"census.path={path}"], "garbage.csv"
+    else:
+        overrides, needle = ["census.size=150", *BASE, *CONFIGS["negative rate"][0]], CONFIGS["negative rate"][1]
+    before = _digest(run_dir)
+    result = run_cli([*overrides, f"hydra.run.dir={run_dir}"], cwd=root)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("planalign: error:") == 1, result.stderr
     assert _digest(run_dir) == before
