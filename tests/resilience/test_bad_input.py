@@ -73,7 +73,7 @@ def earlier_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("earlier")
     run_dir = root / "run"
     # the inputs are under test, not the engine: the earlier run skips dbt's import and set-up
-    result = run_cli(["census.size=150", *BASE, "engine=polars", f"hydra.run.dir={run_dir}"], cwd=root)
+    result = run_cli_in_process(["census.size=150", *BASE, "engine=polars", f"hydra.run.dir={run_dir}"], cwd=root)
     assert result.returncode == 0, result.stderr
     return root, run_dir
 
