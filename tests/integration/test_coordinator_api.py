@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -36,16 +37,21 @@ def test_adaptive_batch_size_is_used_for_census_loading(tmp_path, monkeypatch):
     assert query(summary.database, "select count(*) from census_clean")[0][0] == 400
 
 
-def test_the_dbt_profile_environment_is_put_back_after_the_run(tmp_path, monkeypatch):
-    """A run points dbt's profile at its file through the process environment; once the
-    coordinator closes, a later dbt command in the same process must not find that run's file."""
+def test_process_wide_state_is_put_back_after_the_run(tmp_path, monkeypatch):
+    """A run points dbt's profile at its file through the process environment, and freezes the
+    heap for the garbage collector once dbt's manifest is loaded; once the coordinator closes,
+    a later dbt command in the same process must not find that run's file, and the process's
+    objects are the collector's again."""
     monkeypatch.setenv("PLANALIGN_DB", str(tmp_path / "elsewhere.duckdb"))
     monkeypatch.delenv("PLANALIGN_DB_INSTANCE", raising=False)
     monkeypatch.delenv("PLANALIGN_DBT_THREADS", raising=False)
+    assert gc.get_freeze_count() == 0
     with build_coordinator(compose_config([*BASE, "years=2025", f"paths.output_dir={tmp_path}"])) as coordinator:
         summary = coordinator.execute_multi_year_simulation()
         assert os.environ["PLANALIGN_DB"] == str(summary.database)   # engine=sql: dbt ran on it
         assert os.environ["PLANALIGN_DB_INSTANCE"]
+        assert gc.get_freeze_count() > 100_000   # dbt's modules and the manifest, at least
+    assert gc.get_freeze_count() == 0
     assert os.environ["PLANALIGN_DB"] == str(tmp_path / "elsewhere.duckdb")
     assert "PLANALIGN_DB_INSTANCE" not in os.environ
     assert "PLANALIGN_DBT_THREADS" not in os.environ
