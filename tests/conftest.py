@@ -84,14 +84,18 @@ def run_cli_in_process(args: Sequence[str], cwd: Path) -> subprocess.CompletedPr
     out, err = io.StringIO(), io.StringIO()
     argv, code = sys.argv, 0
     sys.argv = ["planalign", *args]
-    cli._task_started = False   # noqa: SLF001 - the process-wide flag main() reads
+    cli._task_started = False   # the process-wide flag main() reads, as a fresh process has it
     try:
         with _logging_restored(), contextlib.chdir(cwd), contextlib.redirect_stdout(out), \
                 contextlib.redirect_stderr(err):
             try:
                 cli.main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except SystemExit as exc:   # as the interpreter ends: a message goes to stderr, code 1
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
     finally:
         sys.argv = argv
         GlobalHydra.instance().clear()
