@@ -141,6 +141,14 @@ class DbtRunner:
 
     # ------------------------------------------------------------------ parse
     def parse(self) -> None:
+        """Load the manifest (from the cache or by parsing the project), then freeze the heap:
+        what is alive now lives for the whole run."""
+        self._load_manifest()
+        if not self._froze_heap:
+            _freeze_heap()
+            self._froze_heap = True
+
+    def _load_manifest(self) -> None:
         from dbt.cli.main import dbtRunner
 
         from planalign.dbt_bridge import manifest_cache
@@ -156,7 +164,6 @@ class DbtRunner:
                 self.manifest = cached
                 self.manifest_source = "cache"
                 self.parse_seconds = time.perf_counter() - start
-                self._freeze()
                 return
         with _DBT_LOCK:
             result = dbtRunner().invoke(["--quiet", "parse", *self._base_args(), "--no-partial-parse",
@@ -169,12 +176,6 @@ class DbtRunner:
         if key:
             manifest_cache.store(key, self.manifest)
         log.debug("dbt parse took %.2fs", self.parse_seconds)
-        self._freeze()
-
-    def _freeze(self) -> None:
-        if not self._froze_heap:
-            _freeze_heap()
-            self._froze_heap = True
 
     # ------------------------------------------------------------------ run
     def run(self, selector: str, variables: dict[str, Any], *, year: int | None = None,
