@@ -47,10 +47,10 @@ def run_simulation(output_dir: Path, overrides: Sequence[str] = ()):
     return summary, Path(summary.database)
 
 
-def run_cli(args: Sequence[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m planalign`` as a user would, in ``cwd``."""
+def run_cli(args: Sequence[str], cwd: Path, timeout: int = 300, module: str = "planalign") -> subprocess.CompletedProcess:
+    """Run ``python -m planalign`` (or another of the package's commands) as a user would, in ``cwd``."""
     env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([sys.executable, "-m", "planalign", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
 

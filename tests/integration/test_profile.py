@@ -3,17 +3,14 @@ from the shared three-year runs of the parity tests (engine=sql and engine=polar
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from planalign.profile import main
-from tests.conftest import REPO_DIR, reference_overrides, three_year_run
+from tests.conftest import reference_overrides, run_cli, three_year_run
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +80,7 @@ def test_bad_arguments_get_a_message_and_exit_2(tmp_path, capsys, args, message)
 
 
 def test_the_module_runs_as_a_command_without_a_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "planalign.profile", str(tmp_path), "--top", "ten"],
-                            capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
+    result = run_cli([str(tmp_path), "--top", "ten"], cwd=tmp_path, module="planalign.profile")
     assert result.returncode == 2
     assert "usage: python -m planalign.profile" in result.stderr and "Traceback" not in result.stderr
 
