@@ -20,7 +20,7 @@ from planalign.census.edge_fixture import edge_census
 from planalign.census.reader import read_census_file
 from planalign.census.synthetic import generate_synthetic_census
 from planalign.config.schema import Settings
-from planalign.db import execute, write_table
+from planalign.db import arrow_of, execute, write_table
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _write_in_batches(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataF
         return
     write_table(con, name, frame.slice(0, batch_size))
     for offset in range(batch_size, frame.height, batch_size):
-        part = frame.slice(offset, batch_size).to_arrow()
+        part = arrow_of(frame.slice(offset, batch_size))
         con.register("__planalign_batch", part)
         try:
             execute(con, f'INSERT INTO "{name}" SELECT * FROM __planalign_batch')

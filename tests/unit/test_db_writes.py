@@ -16,6 +16,7 @@ from planalign.db import (
     PARALLEL_WRITE_MIN_ROWS,
     SMALL_ROW_GROUP,
     _halves,
+    arrow_of,
     connect,
     execute,
     new_instance_name,
@@ -103,6 +104,25 @@ def test_a_new_table_has_the_frames_types_and_zstd_ids(con, rows_in_frame, mode)
                                "from pragma_storage_info('t') where segment_type = 'VARCHAR' group by 1"))
     assert codecs["event_id"] == codecs["employee_id"] == "ZSTD"
     assert "ZSTD" not in codecs["event_type"]
+
+
+def test_strings_handed_over_as_views_land_as_the_old_export_would(con):
+    """``arrow_of`` passes Polars' string views to DuckDB as they are; the table must be the one
+    the default (copying) export gives: types, values, NULLs, strings longer than a view's
+    12 inline bytes, non-ASCII text, categoricals and slices of a larger frame."""
+    rows_in_frame = 3 * SMALL_ROW_GROUP + 11
+    frame = typed_frame(rows_in_frame).with_columns(
+        pl.when(pl.int_range(pl.len()) % 5 == 0).then(None).otherwise(
+            pl.format("{}, café Zürich — {}", pl.col("employee_id"), pl.col("event_type"))).alias("details"))
+    window = frame.slice(SMALL_ROW_GROUP - 7, 2 * SMALL_ROW_GROUP)   # a slice, as the write's halves are
+    assert str(arrow_of(window).schema.field("details").type) == "string_view"
+    for name, table in (("viewed", arrow_of(window)), ("copied", window.to_arrow())):
+        con.register("f", table)
+        execute(con, f"create table {name} as select * from f")
+        con.unregister("f")
+    assert execute(con, "describe viewed") == execute(con, "describe copied")
+    assert rows(con, "viewed").equals(rows(con, "copied"))
+    assert rows(con, "viewed").get_column("details").to_list() == window.get_column("details").to_list()
 
 
 @pytest.mark.parametrize("bad_half", ["first", "second"])
