@@ -19,10 +19,13 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CATALOG = "planalign"   # the run file's catalog name, in planalign's connection and in dbt's profile
 
@@ -123,16 +126,17 @@ def append_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame)
 _FRAME = "__planalign_frame"   # the name a frame being written has in SQL, on its connection
 
 
-def arrow_of(frame: pl.DataFrame) -> Any:
+def arrow_of(frame: pl.DataFrame) -> pa.Table:
     """``frame`` as an Arrow table for DuckDB to read, its strings handed over as they are.
 
     Why not plain ``to_arrow()``: Polars holds strings as views, and its default export copies
     every one of them into an old-style contiguous string buffer first, on the calling thread
     (a 1,000,000-person year's 3.2 million events: ~0.7 s, before either write connection can
-    start). DuckDB reads Arrow's string views directly: same table, same bytes
+    start). DuckDB reads Arrow's string views directly into the same table
     (tests/unit/test_db_writes.py), and the copy is gone.
     """
     return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
 
 # String columns that hold one value per person or per event. DuckDB 2.0 compresses strings
 # with dict_fsst by default, which builds a dictionary as large as the column when every value

@@ -65,7 +65,7 @@ def _thaw_heap() -> None:
             gc.unfreeze()
 
 
-def _dbt_runner_class() -> type:
+def import_dbt_runner() -> type:
     """dbt's ``dbtRunner``, imported with mashumaro's code generation deferred to first use.
 
     Why: importing dbt is the largest single cost before a sql run's first model (~3.3 s here).
@@ -172,7 +172,7 @@ class DbtRunner:
     def _load_manifest(self) -> None:
         from planalign.dbt_bridge import manifest_cache
 
-        dbtRunner = _dbt_runner_class()  # noqa: N806 (dbt's class)
+        dbtRunner = import_dbt_runner()
 
         self._env()
         self.target_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ class DbtRunner:
             command: str = "run", stage: str = "dbt") -> DbtInvocation:
         if self.manifest is None:
             self.parse()
-        dbtRunner = _dbt_runner_class()  # noqa: N806 (dbt's class)
+        dbtRunner = import_dbt_runner()
         self._env()
         args = [
             "--quiet", "--log-level-file", "none", "--no-write-json", "--no-version-check",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from mashumaro import DataClassDictMixin
 from mashumaro.config import BaseConfig
 
-from planalign.dbt_bridge.runner import _dbt_runner_class
+from planalign.dbt_bridge.runner import import_dbt_runner
 
 
 def deferred(cls):
@@ -26,7 +26,7 @@ def deferred(cls):
     return "add_unpack_method" in cls.__dict__["from_dict"].__func__.__code__.co_names
 
 
-runner = _dbt_runner_class()
+runner = import_dbt_runner()
 from mashumaro.jsonschema.models import JSONObjectSchema  # defined during dbt's import
 
 
