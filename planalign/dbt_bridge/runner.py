@@ -9,6 +9,7 @@ releases it at the end of the job so a launcher that reuses the process starts c
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
@@ -65,15 +66,17 @@ def _thaw_heap() -> None:
             gc.unfreeze()
 
 
+@functools.cache
 def import_dbt_runner() -> type:
     """dbt's ``dbtRunner``, imported with mashumaro's code generation deferred to first use.
 
     Why: importing dbt is the largest single cost before a sql run's first model (~3.3 s here).
-    dbt's own serializable classes already compile their ``from_dict``/``to_dict`` lazily
-    (dbt_common's config), but the classes it imports from elsewhere, mashumaro's JSON-schema
-    models first of all (~0.4 s), compile theirs when they are defined, and a run never calls
-    most of them. mashumaro reads the default when a class is defined, so it is set for the
-    import alone and put back after it; later classes in the process are not affected.
+    Most of dbt's serializable classes already compile their ``from_dict``/``to_dict`` lazily
+    (dbt_common's config), but ~45 others defined during the import (mashumaro's JSON-schema
+    models, ~0.4 s, and dbt's record types) compile theirs at once, and a run never calls most
+    of them. mashumaro reads the default when a class is defined, so it is set for the
+    import alone and put back after it; later classes in the process are not affected. Cached:
+    every later call returns the class without touching that process-wide default again.
     """
     from mashumaro.config import BaseConfig
 
