@@ -79,7 +79,6 @@ def child(root: str, years: int, threads: int) -> None:
 
     started = time.perf_counter()
     import_dbt_runner()   # the import is what is measured
-
     imported = time.perf_counter()
 
     project = Path(root)

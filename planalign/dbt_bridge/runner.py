@@ -175,6 +175,8 @@ class DbtRunner:
     def _load_manifest(self) -> None:
         from planalign.dbt_bridge import manifest_cache
 
+        # before the cache: loading a cached manifest imports dbt's modules too, and they must
+        # come in through import_dbt_runner to have their code generation deferred
         dbtRunner = import_dbt_runner()
 
         self._env()
