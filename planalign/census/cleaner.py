@@ -40,6 +40,7 @@ FALSE_WORDS: Final = ("false", "0", "no", "f", "n")
 REJECT_REASONS: Final = (
     "missing_id",
     "invalid_id",
+    "reserved_id",
     "invalid_birth_date",
     "invalid_hire_date",
     "invalid_termination_date",
@@ -77,6 +78,22 @@ DUPLICATES_SCHEMA: Final = {
 }
 
 PRINTABLE_ASCII: Final = r"^[\x20-\x7E]+$"
+
+
+def new_hire_id_pattern(years: Iterable[int]) -> str | None:
+    """The ids the simulation gives its new hires of ``years`` (``NH_{Y}_{s:06d}``, domain.md
+    §3.3), as a regular expression; None for no years.
+
+    Why census ids of that form are rejected: a census employee called ``NH_2026_000001`` and the
+    first hire of 2026 would be two people with one id, and every join on ``employee_id`` from
+    then on multiplies their rows (a 150-person census grew until the process was killed for
+    lack of memory). Ids of other years stay valid, so a census exported from an earlier
+    projection (whose hires carry that projection's years) can be projected further.
+    """
+    listed = sorted({int(y) for y in years})
+    if not listed:
+        return None
+    return rf"^NH_(?:{'|'.join(str(y) for y in listed)})_[0-9]{{6,}}$"
 
 
 @dataclass(frozen=True)
@@ -213,9 +230,10 @@ def _parse(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reject_reason(census_as_of: date) -> pl.Expr:
+def _reject_reason(census_as_of: date, new_hire_years: Iterable[int] = ()) -> pl.Expr:
     """Steps 1-4 as one ``when`` chain, so a row gets the first failing reason only."""
     eid = pl.col("employee_id")
+    reserved = new_hire_id_pattern(new_hire_years)
     birth = pl.col("employee_birth_date")
     hire = pl.col("employee_hire_date")
     term = pl.col("employee_termination_date")
@@ -224,6 +242,7 @@ def _reject_reason(census_as_of: date) -> pl.Expr:
     checks: list[tuple[pl.Expr, str]] = [
         (eid.is_null() | (eid.str.len_bytes() == 0), "missing_id"),
         (~eid.str.contains(PRINTABLE_ASCII) | (eid.str.len_chars() > MAX_ID_LENGTH), "invalid_id"),
+        (eid.str.contains(reserved) if reserved else pl.lit(False), "reserved_id"),
         (birth.is_null(), "invalid_birth_date"),
         (hire.is_null(), "invalid_hire_date"),
         (pl.col("__termination_given") & term.is_null(), "invalid_termination_date"),
@@ -271,10 +290,13 @@ def clean_census(
     source_name: str,
     plan_deferral_cap: float = 0.75,
     normalize_percentages: bool = True,
+    new_hire_years: Iterable[int] = (),
 ) -> CleanCensus:
     """Apply domain.md §1.2 steps 1-6 to a raw census (strings from CSV or typed from Parquet).
 
     ``source_name`` (usually the file path) is used in messages and kept for the audit trail.
+    ``new_hire_years``: the simulated years; an id the simulation would give one of their new
+    hires is rejected as ``reserved_id`` (``new_hire_id_pattern``).
     """
     if not 0.0 <= plan_deferral_cap <= 1.0:
         raise ValueError(f"plan_deferral_cap must be in [0, 1], got {plan_deferral_cap!r}")
@@ -285,7 +307,7 @@ def clean_census(
         if name in raw.columns and raw.schema[name].is_nested():
             raise CensusError(f"{source_name}: column '{name}' has unsupported type {raw.schema[name]}")
 
-    parsed = _parse(raw).with_columns(_reject_reason(census_as_of).alias("reason"))
+    parsed = _parse(raw).with_columns(_reject_reason(census_as_of, new_hire_years).alias("reason"))
     rejects = (
         parsed.filter(pl.col("reason").is_not_null())
         .select(pl.col("employee_id"), pl.col("source_row"), pl.col("reason"))

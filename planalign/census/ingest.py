@@ -54,6 +54,7 @@ def prepare_census(settings: Settings) -> PreparedCensus:
         raw, census_as_of=settings.census_as_of, source_name=source,
         plan_deferral_cap=settings.plan.deferral_rates.plan_deferral_cap,
         normalize_percentages=settings.plan.deferral_rates.normalize_percentages,
+        new_hire_years=range(settings.start_year, settings.end_year + 1),
     )
     info: dict[str, Any] = {
         "source": source,

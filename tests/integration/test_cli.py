@@ -51,6 +51,8 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
         "EÜ4,1980-01-01,2015-01-01,60000",
         "E905,1980-01-01,2030-01-01,60000",
         "E906,1980-01-01,2015-01-01,60000,6",
+        "NH_2026_000001,1980-01-01,2015-01-01,60000",   # the first hire of 2026 would get this id
+        "NH_2024_000003,1980-01-01,2024-05-01,60000",   # a hire of an earlier projection: kept
     ]
     path = tmp_path / "census.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -67,6 +69,12 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
     assert reasons["E905"] == "hire_after_census_date"
     assert any(r == "missing_id" for r in reasons.values())
     assert any(r == "invalid_id" for r in reasons.values())
+    assert reasons["NH_2026_000001"] == "reserved_id"
+    assert "NH_2024_000003" not in reasons
+    one_row_each = query(run_dir / "planalign.duckdb", "select simulation_year, count(*) = count(distinct employee_id), "
+                         "count(*) filter (where employee_id = 'NH_2026_000001') from fct_workforce_snapshot "
+                         "group by all order by 1")
+    assert one_row_each == [(2025, True, 0), (2026, True, 1)]   # the id is the 2026 hire's alone
     dropped = query(run_dir / "planalign.duckdb",
                     "select count(*) from census_duplicates_audit where dedup_status = 'DROPPED'")[0][0]
     assert dropped == 1

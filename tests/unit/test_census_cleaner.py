@@ -59,6 +59,9 @@ def write_census(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+SIMULATED_YEARS = range(2025, 2031)
+
+
 def clean_file(tmp_path: Path, rows: list[dict[str, str]], **kwargs: object) -> CleanCensus:
     path = write_census(tmp_path / "census.csv", rows)
     return clean_census(read_census_file(path), AS_OF, str(path), **kwargs)  # type: ignore[arg-type]
@@ -76,6 +79,8 @@ BAD_ROWS: list[tuple[str, dict[str, str], str]] = [
     ("non-ascii id", {"employee_id": "Émile"}, "invalid_id"),
     ("control char id", {"employee_id": "A\u0007B"}, "invalid_id"),
     ("65-char id", {"employee_id": "X" * 65}, "invalid_id"),
+    ("a simulated year's new-hire id", {"employee_id": "NH_2026_000001"}, "reserved_id"),
+    ("a simulated year's 7-digit new-hire id", {"employee_id": "NH_2025_1000000"}, "reserved_id"),
     ("bad birth date", {"employee_birth_date": "1980-13-45"}, "invalid_birth_date"),
     ("text birth date", {"employee_birth_date": "last tuesday"}, "invalid_birth_date"),
     ("empty birth date", {"employee_birth_date": ""}, "invalid_birth_date"),
@@ -123,10 +128,19 @@ BAD_ROWS: list[tuple[str, dict[str, str], str]] = [
 )
 def test_bad_row_is_rejected_with_exact_reason(tmp_path: Path, bad: dict[str, str], reason: str) -> None:
     rows = [{"employee_id": "OK_1"}, {"employee_id": "BAD", **bad}, {"employee_id": "OK_2"}]
-    result = clean_file(tmp_path, rows)
+    result = clean_file(tmp_path, rows, new_hire_years=SIMULATED_YEARS)
     assert result.rejects.rows() == [(result.rejects["employee_id"][0], 1, reason)]
     assert result.clean["employee_id"].to_list() == ["OK_1", "OK_2"]
     assert result.rows_read == 3
+
+
+def test_new_hire_ids_of_other_years_and_near_misses_are_accepted(tmp_path: Path) -> None:
+    ids = ["NH_2024_000001", "NH_2031_000001", "NH_2026_00001", "NH_2026_000001X", "nh_2026_000001", "XNH_2026_000001"]
+    result = clean_file(tmp_path, [{"employee_id": i} for i in ids], new_hire_years=SIMULATED_YEARS)
+    assert result.rejects.height == 0
+    assert sorted(result.clean["employee_id"]) == sorted(ids)
+    # without simulated years (a census checked on its own) nothing is reserved
+    assert clean_file(tmp_path, [{"employee_id": "NH_2026_000001"}]).rejects.height == 0
 
 
 def test_every_reason_is_covered_by_a_case() -> None:
