@@ -160,3 +160,28 @@ def test_check_tool_reports_a_twin_that_drifts(one_sql_year, capsys, monkeypatch
     out = capsys.readouterr().out
     assert "int_workforce_needs                DIFF rows=1 only_dbt=1 only_polars=1" in out
     assert "int_start_pop                      ok" in out
+
+
+def test_the_proration_by_block_number_gives_the_state_the_join_on_ids_gives(one_sql_year, monkeypatch):
+    """int_workforce_state groups the compensation timeline by block number when the timeline
+    holds each person's rows together in the people's order (as its twin writes it), else by
+    employee_id: the same rows either way."""
+    from planalign.engines.polars_engine.models import workforce_state
+    from planalign.engines.polars_engine.models.context import ModelContext
+
+    con = duckdb.connect(str(one_sql_year / "planalign.duckdb"), read_only=True)
+    stamp = "2025-01-01 00:00:00"
+    timeline = workforce_state.int_compensation_timeline(ModelContext(con, 2025, 2025, stamp)).collect()
+    keys: list[str] = []
+    grouped = workforce_state._prorate
+    monkeypatch.setattr(workforce_state, "_prorate",
+                        lambda rows, person, r_d: keys.append(person) or grouped(rows, person, r_d))
+
+    def state(rows: pl.DataFrame) -> pl.DataFrame:
+        ctx = ModelContext(con, 2025, 2025, stamp, {"int_compensation_timeline": rows})
+        return workforce_state.int_workforce_state(ctx).collect().sort("employee_id")
+
+    by_block, by_id = state(timeline), state(timeline.reverse())
+    assert keys == ["__person", "employee_id"]
+    assert by_block.equals(by_id)
+    assert by_block.height > 250 and by_block["prorated_annual_compensation"].sum() > 0

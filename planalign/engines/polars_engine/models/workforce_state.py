@@ -64,7 +64,8 @@ def _windows(ctx: ModelContext) -> pl.LazyFrame:
     terms = ctx.table("int_term_dates").select("employee_id", "termination_date")
     return (
         pl.concat([start, hires], how="vertical")
-        .join(terms, on="employee_id", how="left")
+        # in the people's order: the timeline's blocks of rows follow it (_with_proration)
+        .join(terms, on="employee_id", how="left", maintain_order="left")
         .with_columns(
             pl.max_horizontal(pl.col("employee_hire_date"), pl.lit(p["jan1"], dtype=pl.Date)).alias("window_start"),
             pl.coalesce(pl.col("termination_date"), pl.lit(p["dec31"], dtype=pl.Date)).alias("window_end"),
@@ -157,6 +158,54 @@ def int_compensation_timeline(ctx: ModelContext) -> pl.LazyFrame:
     )
 
 
+def _prorate(timeline: pl.LazyFrame, person: str, r_d: float) -> pl.LazyFrame:
+    """Per person: the pay of each salary run (its salary times its days, rounded to cents per
+    run, then summed) and the days employed, grouped on ``person``."""
+    return (
+        timeline
+        .group_by(person, "salary_run")
+        .agg(
+            pl.col("salary").drop_nulls().first().alias("salary"),   # any_value: first non-NULL
+            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days"),
+        )
+        .group_by(person)
+        .agg(
+            round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
+            pl.col("run_days").sum().alias("employment_days"),
+        )
+    )
+
+
+def _with_proration(ctx: ModelContext, people: pl.LazyFrame, r_d: float) -> pl.LazyFrame:
+    """``people`` with ``prorated_cents`` and ``employment_days`` from the compensation timeline
+    (the ``prorated`` CTE of int_workforce_state.sql, left-joined on employee_id).
+
+    The timeline twin writes each person's segments together, people in the order of
+    ``int_start_pop`` then ``int_new_hires`` (the order ``people`` has). When the timeline holds
+    exactly that, checked here by comparing the first id of each block of rows with the
+    people's ids, the k-th block is the k-th person: the group-bys then run on that block
+    number and join back on it, instead of hashing ~2.5 million id strings twice and the people's
+    once more (1,000,000 people: 2.9-3.1 -> 1.4-1.6 CPU-s a year for the proration).
+    Integer cent sums, and each run's first salary read in the timeline's order, make both
+    ways give the same values. A timeline in any other order (dbt's table read back by the
+    check tool, say) takes the join on employee_id.
+    """
+    timeline = ctx.frame("int_compensation_timeline")
+    ids = timeline.get_column("employee_id")
+    starts = ids.ne_missing(ids.shift(1)).fill_null(True)
+    people_ids = pl.concat([ctx.frame("int_start_pop").get_column("employee_id"),
+                            ctx.frame("int_new_hires").get_column("employee_id")], rechunk=False)
+    block_ids = ids.filter(starts)
+    if block_ids.len() != people_ids.len() or not block_ids.equals(people_ids, check_names=False):
+        return people.join(_prorate(timeline.lazy(), "employee_id", r_d), on="employee_id", how="left")
+    numbered = timeline.lazy().with_columns((starts.cum_sum() - 1).cast(pl.UInt32).alias("__person"))
+    return (
+        people.with_row_index("__person")
+        .join(_prorate(numbered, "__person", r_d), on="__person", how="left")
+        .drop("__person")
+    )
+
+
 def int_workforce_state(ctx: ModelContext) -> pl.LazyFrame:
     """Twin of ``int_workforce_state.sql``: year-end status, level, pay (last compensation event
     by event_sequence), pay prorated per salary run (cents rounded per run, then summed), age,
@@ -186,28 +235,15 @@ def int_workforce_state(ctx: ModelContext) -> pl.LazyFrame:
     )
     promoted = events.filter(pl.col("event_type") == "promotion").select(
         "employee_id", pl.col("level_id").cast(pl.Int32).alias("promoted_level"))
-    prorated = (
-        ctx.table("int_compensation_timeline")
-        .group_by("employee_id", "salary_run")
-        .agg(
-            pl.col("salary").drop_nulls().first().alias("salary"),   # any_value: first non-NULL
-            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days"),
-        )
-        .group_by("employee_id")
-        .agg(
-            round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
-            pl.col("run_days").sum().alias("employment_days"),
-        )
-    )
     terms = ctx.table("int_term_dates").select(
         "employee_id", "termination_date", "termination_reason", pl.lit(True).alias("__termed"))
     termed = pl.col("__termed").is_not_null()
+    people = pl.concat([start, hires], how="vertical")
     assembled = (
-        pl.concat([start, hires], how="vertical")
+        _with_proration(ctx, people, r_d)
         .join(terms, on="employee_id", how="left")
         .join(last_comp, on="employee_id", how="left")
         .join(promoted, on="employee_id", how="left")
-        .join(prorated, on="employee_id", how="left")
         .with_columns(
             pl.when(termed).then(pl.lit("terminated")).otherwise(pl.lit("active")).alias("employment_status"),
             pl.when(pl.col("is_new_hire") & ~termed).then(pl.lit("new_hire_active"))
