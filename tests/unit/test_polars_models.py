@@ -173,9 +173,11 @@ def test_the_proration_by_block_number_gives_the_state_the_join_on_ids_gives(one
     stamp = "2025-01-01 00:00:00"
     timeline = workforce_state.int_compensation_timeline(ModelContext(con, 2025, 2025, stamp)).collect()
     keys: list[str] = []
-    grouped = workforce_state._prorate
+    by_ids, by_blocks = workforce_state._prorate, workforce_state._prorate_blocks
     monkeypatch.setattr(workforce_state, "_prorate",
-                        lambda rows, person, r_d: keys.append(person) or grouped(rows, person, r_d))
+                        lambda rows, person, r_d: keys.append(person) or by_ids(rows, person, r_d))
+    monkeypatch.setattr(workforce_state, "_prorate_blocks",
+                        lambda rows, r_d: keys.append("__person") or by_blocks(rows, r_d))
 
     def state(rows: pl.DataFrame) -> pl.DataFrame:
         ctx = ModelContext(con, 2025, 2025, stamp, {"int_compensation_timeline": rows})
@@ -189,8 +191,9 @@ def test_the_proration_by_block_number_gives_the_state_the_join_on_ids_gives(one
 
 def test_plan_relations_in_the_states_order_are_set_side_by_side_with_the_rows_a_join_gives(shared_run, monkeypatch):
     """The plan models and the marts set a relation beside the workforce state when it lists the
-    state's people in the state's order (as the twins build them), else join on employee_id:
-    the same rows, in the state's order, either way."""
+    state's people in the state's order, and sum the compensation timeline by block when it holds
+    them in blocks in that order (as the twins build them), else join on employee_id: the same
+    rows, in the state's order, either way."""
     from planalign.engines.polars_engine.models import marts, people_join, plan_contributions
     from planalign.engines.polars_engine.models.context import ModelContext
     from tests.conftest import three_year_run
@@ -199,9 +202,16 @@ def test_plan_relations_in_the_states_order_are_set_side_by_side_with_the_rows_a
     paths: list[bool] = []
     check = people_join.same_people
     monkeypatch.setattr(people_join, "same_people", lambda *a: paths.append(check(*a)) or paths[-1])
-    built = ("int_plan_employer_contributions", "int_plan_state", "fct_workforce_snapshot", "fct_year_summary")
-    models = (plan_contributions.int_plan_employer_contributions, plan_contributions.int_plan_state,
-              marts.fct_workforce_snapshot, marts.fct_year_summary)
+    built = ("int_plan_contributions", "int_plan_employer_contributions", "int_plan_state", "fct_workforce_snapshot",
+             "fct_year_summary")
+    models = (plan_contributions.int_plan_contributions, plan_contributions.int_plan_employer_contributions,
+              plan_contributions.int_plan_state, marts.fct_workforce_snapshot, marts.fct_year_summary)
+    def blocks(*args):
+        numbers = people_join.person_blocks(*args)
+        paths.append(numbers is not None)
+        return numbers
+
+    monkeypatch.setattr(plan_contributions, "person_blocks", blocks)
 
     def build(reversed_inputs: tuple[str, ...]) -> dict[str, pl.DataFrame]:
         ctx = ModelContext(con, 2027, 2025, "2027-01-01 00:00:00")
@@ -214,7 +224,7 @@ def test_plan_relations_in_the_states_order_are_set_side_by_side_with_the_rows_a
     side_by_side = build(())
     assert paths and all(paths)   # the twins' order: no join
     paths.clear()
-    joined = build(("int_plan_enrollment_state", "int_plan_contributions"))
+    joined = build(("int_plan_enrollment_state", "int_compensation_timeline"))
     assert False in paths and True in paths
     for name in built:
         assert joined[name].equals(side_by_side[name]), name

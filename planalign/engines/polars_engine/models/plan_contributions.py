@@ -18,7 +18,7 @@ import polars as pl
 
 from planalign.engines.polars_engine.exprs import in_band, rate_from_units, round_cents
 from planalign.engines.polars_engine.models.context import ModelContext
-from planalign.engines.polars_engine.models.people_join import join_people
+from planalign.engines.polars_engine.models.people_join import join_people, person_blocks
 
 
 def _lit(row: dict[str, Any], frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -43,20 +43,23 @@ def int_plan_contributions(ctx: ModelContext) -> pl.LazyFrame:
         return _lit(irs, irs_frame, name)
 
     r_d = pl.lit(ctx.p["r_d"], dtype=pl.Float64)
-    requested = (
-        ctx.table("int_compensation_timeline")
-        .group_by("employee_id")
-        .agg(round_cents(((pl.col("salary") * rate_from_units(pl.col("deferral_rate_units")))
-                          * pl.col("segment_days")) * r_d).sum().alias("requested_cents"))
-    )
+    segment_cents = round_cents(((pl.col("salary") * rate_from_units(pl.col("deferral_rate_units")))
+                                 * pl.col("segment_days")) * r_d).sum().alias("requested_cents")
+    people = ctx.table("int_workforce_state").select("employee_id", "current_age")
+    timeline = ctx.frame("int_compensation_timeline")
+    blocks = person_blocks(timeline, ctx.frame("int_workforce_state").get_column("employee_id"))
+    if blocks is None:
+        requested = timeline.lazy().group_by("employee_id").agg(segment_cents)
+        with_requested = people.join(requested, on="employee_id", how="left", maintain_order="left")
+    else:   # the timeline holds the state's people in blocks, in its order: sum the k-th block
+        requested = timeline.lazy().with_columns(blocks).group_by("__person", maintain_order=True).agg(segment_cents)
+        with_requested = pl.concat([people, requested.drop("__person")], how="horizontal")
     age = pl.col("current_age")
     super_catch_up = (age >= i("super_catch_up_age_min")) & (age <= i("super_catch_up_age_max"))
     catch_up = age >= i("catch_up_age_threshold")
     limited = (
-        ctx.table("int_workforce_state")
-        .select("employee_id", "current_age")
+        with_requested
         .filter(_lit(pp, pp_frame, "plan_enabled"))
-        .join(requested, on="employee_id", how="left")
         .select(
             "employee_id",
             pl.col("requested_cents").fill_null(0).cast(pl.Int64),
