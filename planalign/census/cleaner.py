@@ -260,13 +260,21 @@ def _reject_reason(census_as_of: date, new_hire_years: Iterable[int] = ()) -> pl
 
 
 def _deduplicate(valid: pl.DataFrame) -> pl.DataFrame:
-    """Step 5: rank each id's rows (latest hire, highest comp, lowest source_row first)."""
+    """Step 5: rank each id's rows (latest hire, highest comp, lowest source_row first).
+
+    The sort puts each id's rows together, in rank order (source_row makes the order total), so
+    the rank and the count are read off the stretches of equal ids: windows over the id strings
+    took ~1 s more at 1,000,000 rows.
+    """
+    eid = pl.col("employee_id")
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    new_id = eid.ne_missing(eid.shift(1))
     return valid.sort(
         ["employee_id", "employee_hire_date", "employee_gross_compensation", "source_row"],
         descending=[False, True, True, False],
     ).with_columns(
-        pl.len().over("employee_id").cast(pl.Int64).alias("duplicate_count"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("employee_id").alias("occurrence_rank"),
+        pl.len().over(new_id.cum_sum()).cast(pl.Int64).alias("duplicate_count"),
+        (row - pl.when(new_id).then(row).forward_fill() + 1).alias("occurrence_rank"),
     )
 
 
@@ -355,6 +363,16 @@ def clean_census(
     )
 
 
+def _ids_ascending(frame: pl.DataFrame) -> bool:
+    """Whether ``employee_id`` is there, without NULLs, each id greater than the one before: then
+    the frame is in its canonical order already (the cleaner sorts by id and keeps one row
+    per id), and sorting it again would cost ~0.3 s at 1,000,000 rows."""
+    if "employee_id" not in frame.columns:
+        return False
+    ids = frame.get_column("employee_id")
+    return ids.null_count() == 0 and bool((ids.slice(1) > ids.slice(0, max(ids.len() - 1, 0))).all())
+
+
 def census_content_hash(clean: pl.DataFrame) -> str:
     """sha256 of a canonical serialisation: the schema line plus the CSV of the id-sorted frame.
 
@@ -362,7 +380,7 @@ def census_content_hash(clean: pl.DataFrame) -> str:
     The schema is part of the hash because a type change alters what the engines compute.
     """
     sort_keys = [c for c in ("employee_id", "source_row") if c in clean.columns]
-    canonical = clean.sort(sort_keys) if sort_keys else clean
+    canonical = clean.sort(sort_keys) if sort_keys and not _ids_ascending(clean) else clean
     digest = hashlib.sha256()
     digest.update(repr([(name, str(dtype)) for name, dtype in canonical.schema.items()]).encode("utf-8"))
     digest.update(b"\n")
