@@ -1,3 +1,3 @@
-from planalign.cli import main
+from planalign.cli import run
 
-main()
+run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -112,5 +113,22 @@ def main() -> None:
         sys.exit(1)
 
 
+def run() -> None:
+    """The process's entry point (the ``planalign`` script and ``python -m planalign``):
+    ``main()``, then an end without the interpreter's last garbage collection.
+
+    Why: as the interpreter shuts down it collects every object still tracked; after a sql run,
+    with dbt's manifest, Jinja and agate loaded, that took 1.2-1.5 s here, after the outputs
+    were written (~5 % of a 150-person run). Freezing moves them out of the collector's reach
+    (``gc.freeze``); the process then ends at once. Every file of the run is closed by then,
+    and logging flushes its handlers at exit as before. Not in ``main()``: tests call it in
+    their own process, which goes on.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -112,3 +112,23 @@ def test_full_workflow_writes_plots_for_workforce_and_plan(small_run):
     names = {p.rsplit("/", 1)[-1] for p in summary.outputs["plots"]}
     assert names == {"plot_headcount.png", "plot_compensation.png", "plot_participation.png",
                      "plot_employer_cost.png"}
+
+
+def test_the_process_entry_point_skips_the_final_garbage_collection(tmp_path):
+    """``planalign`` and ``python -m planalign`` end through ``cli.run``, which freezes the
+    collector's objects so the interpreter's shutdown does not collect them (1.2-1.5 s after a
+    sql run); the exit code is the command's. ``cli.main``, which tests call in process, does not."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_DIR
+
+    probe = ("import atexit, gc, sys; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+             "sys.argv = ['planalign', 'engine=nope']; from planalign.cli import {}; {}()")
+    for entry, frozen in (("run", True), ("main", False)):
+        result = subprocess.run([sys.executable, "-c", probe.format(entry, entry)], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
+        assert result.returncode == 2, result.stderr
+        assert f"frozen {frozen}" in result.stdout, (entry, result.stdout)
+    assert "run()" in (REPO_DIR / "planalign" / "__main__.py").read_text()
