@@ -25,6 +25,7 @@ from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
+from planalign.reporting.plot_worker import PlotWorker
 from planalign.reporting.plots import PlotJob
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 from planalign.reporting.timings import write_timings
@@ -38,6 +39,16 @@ def _checkpoint(con: Any) -> None:
         execute(con, "CHECKPOINT")
     except duckdb.Error as exc:  # e.g. another connection holds a transaction: closing will do it
         log.debug("checkpoint deferred to close: %s", exc)
+
+
+def _start_plot_worker() -> PlotWorker | None:
+    """The process that will draw the run's plots (None if it cannot start: they are then
+    drawn in this process)."""
+    try:
+        return PlotWorker()
+    except OSError as exc:
+        log.debug("plot worker not started: %s", exc)
+        return None
 
 
 def _summary_or_empty(con: Any) -> pl.DataFrame:
@@ -152,6 +163,9 @@ class Coordinator:
 
     def close(self) -> None:
         if self.run is not None:
+            if self.run.plot_worker is not None:
+                self.run.plot_worker.stop()
+                self.run.plot_worker = None
             self.run.dbt.close()
             try:
                 self.run.con.close()
@@ -181,6 +195,8 @@ class Coordinator:
                               f"years {s.start_year}-{s.end_year}")
         wall_start = time.perf_counter()
         run = self._open()
+        if Stage.REPORTING in self.workflow.stages and run.plot_worker is None:
+            run.plot_worker = _start_plot_worker()
         hooks = self.hook_manager
         current: dict[str, Any] = {"year": None, "stage": None}
         years = list(range(start, end + 1))
@@ -320,13 +336,19 @@ class Coordinator:
         if Stage.REPORTING not in self.workflow.stages:
             return None
         frame = _summary_or_empty(run.con)
-        return None if frame.is_empty() else PlotJob(frame)
+        if frame.is_empty():
+            return None
+        worker, run.plot_worker = run.plot_worker, None
+        return PlotJob(frame, worker)
 
     def _finish(self, run: RunContext, years: list[int], wall_start: float, status: str,
                 error: BaseException | None = None, plots: PlotJob | None = None) -> SimulationSummary:
         outputs: dict[str, Any] = {"database": str(run.database)}
         if status != "completed":
             plots = None   # rendered, perhaps, but a failed run writes no plots
+        if run.plot_worker is not None:   # never handed the summary (a failed run, no years)
+            run.plot_worker.stop()
+            run.plot_worker = None
         # nothing writes the summary after the last year: the plots' copy is the table's
         frame = plots.summary if plots is not None else _summary_or_empty(run.con)
         self._flush_engine(run, status)
@@ -339,6 +361,7 @@ class Coordinator:
         _checkpoint(run.con)
         if plots is not None:
             outputs["plots"] = plots.write(run.output_dir)
+            outputs["plots_drawn_by"] = plots.drawn_by
         wall = time.perf_counter() - wall_start
         record = self._provenance(run, years, wall, status, error, outputs)
         try:

@@ -3,28 +3,47 @@
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from pathlib import Path
 
 import polars as pl
 
-Rendered = dict[str, bytes]   # file name -> PNG bytes
+from planalign.reporting.plot_worker import PlotWorker, Rendered
+
+log = logging.getLogger(__name__)
 
 
 class PlotJob:
     """Render the plots in a thread while the run's last work proceeds (the last year's
-    invariants, writing its relations, the checkpoint): DuckDB releases the GIL, so on two
-    cores the plots cost little wall time. They are rendered into memory; ``write()`` waits,
-    writes the files and re-raises a plotting error. A run that fails before then writes none."""
+    invariants, writing its relations, the checkpoint). They are rendered into memory;
+    ``write()`` waits, writes the files and re-raises a plotting error. A run that fails before
+    then writes none.
 
-    def __init__(self, summary: pl.DataFrame):
+    With a ``worker`` (``plot_worker.PlotWorker``, started with the run) the thread only hands
+    it the summary and waits: matplotlib was imported there meanwhile, and the drawing runs on
+    the other core without this process's GIL. A worker that fails (say it could not start)
+    costs nothing but the time: the plots are then drawn here, as without one."""
+
+    def __init__(self, summary: pl.DataFrame, worker: PlotWorker | None = None):
         self.summary = summary   # the run's summary, read once: the CSV and table are written from it too
+        self.drawn_by = "this process"
         self._rendered: Rendered = {}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(summary,), name="planalign-plots", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(summary, worker), name="planalign-plots",
+                                        daemon=True)
         self._thread.start()
 
-    def _run(self, summary: pl.DataFrame) -> None:
+    def _run(self, summary: pl.DataFrame, worker: PlotWorker | None) -> None:
+        if worker is not None:
+            try:
+                buffer = io.BytesIO()
+                summary.write_ipc(buffer)
+                self._rendered = worker.render(buffer.getvalue())
+                self.drawn_by = "worker"
+                return
+            except Exception as exc:
+                log.debug("plot worker failed, drawing here: %s", exc)
         try:
             self._rendered = render_workforce_plots(summary)
         except BaseException as exc:  # handed to the caller in write()
@@ -53,13 +72,33 @@ def _png(plt, fig) -> bytes:
     return buffer.getvalue()
 
 
-def render_workforce_plots(summary: pl.DataFrame) -> Rendered:
-    """The run's plots as PNG bytes, by file name."""
-    import matplotlib  # imported here: ~0.4 s that a run without plots never pays
+def _pyplot():
+    """matplotlib's pyplot on the headless Agg backend (imported here: ~0.4-0.9 s that a run
+    without plots never pays)."""
+    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def warm_up() -> None:
+    """Import pyplot and draw one small figure (loading the fonts): a first figure costs
+    ~0.25 s more than the next ones here."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1], marker="o", label="warm-up")
+    ax.set_title("warm-up")
+    ax.legend()
+    _png(plt, fig)
+
+
+def render_workforce_plots(summary: pl.DataFrame) -> Rendered:
+    """The run's plots as PNG bytes, by file name."""
+    import matplotlib
+
+    plt = _pyplot()
     if summary.is_empty():
         return {}
     # Titles at a fixed height: placing them automatically measures every axis' tick labels

@@ -112,6 +112,7 @@ def test_full_workflow_writes_plots_for_workforce_and_plan(small_run):
     names = {p.rsplit("/", 1)[-1] for p in summary.outputs["plots"]}
     assert names == {"plot_headcount.png", "plot_compensation.png", "plot_participation.png",
                      "plot_employer_cost.png"}
+    assert summary.outputs["plots_drawn_by"] == "worker"   # the process started with the run
 
 
 def test_the_process_entry_point_skips_the_final_garbage_collection(tmp_path):
