@@ -7,8 +7,8 @@ core while the run computes, outside the run's GIL, and at the end only draws. A
 imported matplotlib mid-run measured no faster: its import held the GIL the run's Python
 needed.
 
-Protocol, over the worker's standard streams: the parent writes the summary as Arrow IPC and
-closes stdin; the worker answers with each plot as ``name\\n``, ``size\\n`` and the PNG bytes,
+Protocol, over the worker's standard streams: the parent writes the summary's columns as JSON
+(floats round-trip exactly) and closes stdin; the worker answers with each plot as ``name\\n``, ``size\\n`` and the PNG bytes,
 and exits 0 (any other exit: the parent draws the plots itself, see ``PlotJob``).
 
 Run as ``python -m planalign.reporting.plot_worker``.
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import BinaryIO
 
-Rendered = dict[str, bytes]   # file name -> PNG bytes
+from planalign.reporting.plot_drawing import Columns, Rendered
 
 
 def _package_root() -> str:
@@ -37,15 +38,16 @@ class PlotWorker:
     """The worker process, from its start to its plots."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "POLARS_MAX_THREADS": "1"}   # it reads one small frame
+        env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
         self._proc = subprocess.Popen([sys.executable, "-m", "planalign.reporting.plot_worker"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env=env)
 
-    def render(self, summary_ipc: bytes) -> Rendered:
-        """Hand the summary over and wait for the plots; RuntimeError if the worker failed."""
-        out, err = self._proc.communicate(summary_ipc)
+    def render(self, summary: Columns) -> Rendered:
+        """Hand the summary's columns over and wait for the plots; RuntimeError if the worker
+        failed."""
+        out, err = self._proc.communicate(json.dumps(summary).encode())
         if self._proc.returncode != 0:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise RuntimeError(f"plot worker exited with {self._proc.returncode}: {last[0]}")
@@ -73,13 +75,11 @@ def read_plots(stream: BinaryIO) -> Rendered:
 
 
 def main() -> None:
-    from planalign.reporting.plots import render_workforce_plots, warm_up
+    from planalign.reporting.plot_drawing import draw_plots, warm_up
 
     warm_up()   # the import and a first figure, while the run computes
-    import polars as pl
-
-    summary = pl.read_ipc(io.BytesIO(sys.stdin.buffer.read()))
-    write_plots(render_workforce_plots(summary), sys.stdout.buffer)
+    summary = json.loads(sys.stdin.buffer.read())
+    write_plots(draw_plots(summary), sys.stdout.buffer)
     sys.stdout.buffer.flush()
     gc.freeze()   # the parent waits for this process to end: skip the shutdown's collection
 

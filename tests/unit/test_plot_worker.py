@@ -16,14 +16,8 @@ def summary(small_run) -> pl.DataFrame:
     return small_run("census.size=300", "years=2025-2026")[0].summary
 
 
-def _ipc(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer)
-    return buffer.getvalue()
-
-
 def test_the_worker_draws_the_plots_this_process_would(summary):
-    drawn = PlotWorker().render(_ipc(summary))
+    drawn = PlotWorker().render(summary.to_dict(as_series=False))
     here = render_workforce_plots(summary)
     assert sorted(drawn) == sorted(here) == ["plot_compensation.png", "plot_employer_cost.png",
                                              "plot_headcount.png", "plot_participation.png"]
@@ -34,7 +28,7 @@ def test_the_worker_draws_the_plots_this_process_would(summary):
 def test_a_failing_worker_leaves_the_plots_to_this_process(summary, tmp_path):
     worker = PlotWorker()
     with pytest.raises(RuntimeError, match="plot worker exited with"):
-        worker.render(b"not an arrow stream")
+        worker.render(["not a summary"])  # type: ignore[arg-type]
     job = PlotJob(summary, PlotWorker())
     job._thread.join()
     assert job.drawn_by == "worker"
