@@ -8,8 +8,10 @@ imported matplotlib mid-run measured no faster: its import held the GIL the run'
 needed.
 
 Protocol, over the worker's standard streams: the parent writes the summary's columns as JSON
-(floats round-trip exactly) and closes stdin; the worker answers with each plot as ``name\\n``, ``size\\n`` and the PNG bytes,
-and exits 0 (any other exit: the parent draws the plots itself, see ``PlotJob``).
+(floats round-trip exactly) and closes stdin; the worker answers with each plot as
+``name\\n``, ``size\\n`` and the PNG bytes, and exits 0 (any other exit: the parent draws the
+plots itself, see ``PlotJob``). A parent that dies leaves the worker an empty stdin, and it
+exits with an error.
 
 Run as ``python -m planalign.reporting.plot_worker``.
 """
