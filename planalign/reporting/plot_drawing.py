@@ -20,7 +20,7 @@ def _png(plt, fig) -> bytes:
     return buffer.getvalue()
 
 
-def _pyplot():
+def pyplot():
     """matplotlib's pyplot on the headless Agg backend (imported here: ~0.4-0.9 s that a run
     without plots never pays)."""
     import matplotlib
@@ -34,7 +34,7 @@ def _pyplot():
 def warm_up() -> None:
     """Import pyplot and draw one small figure (loading the fonts): a first figure costs
     ~0.25 s more than the next ones here."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.plot([0, 1], [0, 1], marker="o", label="warm-up")
     ax.set_title("warm-up")
@@ -46,7 +46,7 @@ def draw_plots(summary: Columns) -> Rendered:
     """The run's plots as PNG bytes, by file name, from the summary's columns."""
     import matplotlib
 
-    plt = _pyplot()
+    plt = pyplot()
     if not summary.get("simulation_year"):
         return {}
     # Titles at a fixed height: placing them automatically measures every axis' tick labels

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from planalign.reporting.plot_drawing import pyplot
 from planalign.sweeps.collect import HEADLINE_METRICS
 
 TITLES = {
@@ -19,17 +20,8 @@ TITLES = {
 }
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _grid(n: int):
-    plt = _pyplot()
+    plt = pyplot()
     cols = min(n, 2)
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 3.6 * rows), squeeze=False)
