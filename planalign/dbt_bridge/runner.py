@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planalign.dbt_bridge.template_code import TemplateCodeCache
 from planalign.errors import StageError
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ class DbtRunner:
         self.parse_seconds = 0.0
         self._outer_env: dict[str, str | None] | None = None   # what _env replaced, put back by close()
         self._froze_heap = False
+        # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
+        self.template_code = TemplateCodeCache()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -218,7 +221,8 @@ class DbtRunner:
         start = time.perf_counter()
         with _DBT_LOCK:
             _forget_compilation(self.manifest)
-            result = dbtRunner(manifest=self.manifest).invoke(args)
+            with self.template_code.installed():
+                result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
         failures: list[str] = []
@@ -310,6 +314,7 @@ class DbtRunner:
         except Exception as exc:  # pragma: no cover
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
+        self.template_code = TemplateCodeCache()
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None

@@ -429,6 +429,9 @@ class Coordinator:
                 "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
                 # model time per stage its tags belong to (one invocation may build several stages)
                 "model_seconds_by_stage": run.dbt.model_seconds_by_tag(STAGE_OF_TAG),
+                # Jinja texts compiled, and renders that reused one (dbt_bridge/template_code.py)
+                "jinja_templates": {"compiled": run.dbt.template_code.misses,
+                                    "reused": run.dbt.template_code.hits},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

@@ -194,6 +194,9 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     assert per_stage["engine"]["dbt_invocations"] == "per_stage"
     assert per_year["dbt"]["invocations"] == 1 + 3
     assert per_stage["dbt"]["invocations"] == 1 + 3 * 3
+    # the later years render the models from the Jinja compiled in the first (template_code.py)
+    templates = per_year["dbt"]["jinja_templates"]
+    assert templates["compiled"] > 0 and templates["reused"] >= templates["compiled"], templates
     # dbt's model time is still told per stage (by the models' tags), in one invocation or three
     for record in (per_year, per_stage):
         by_stage = record["dbt"]["model_seconds_by_stage"]

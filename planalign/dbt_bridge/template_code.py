@@ -1,0 +1,83 @@
+"""Compile each Jinja text that dbt renders once per run, not once per invocation.
+
+Why: to render a model (or any config string with Jinja in it), dbt builds a fresh Jinja
+environment and compiles the text into Python code, every time. A run sends the same
+~40 texts through that each year, so a 150-person 5-year sql run compiled ~230 templates
+for ~80 distinct texts, ~1 s of its dbt time here. dbt already keeps its macros' compiled
+templates for the life of the process (dbt_common's ``TemplateCache``, keyed by the macro's
+text); this does the same for the other texts, for the length of one run.
+
+Why it renders the same: the compiled code is a function of the text and of how the
+environment is configured, and dbt configures it from two flags only (``native`` rendering
+and ``capture_macros``), which are part of the key. The template is still made per call from
+that call's own environment and globals (``Template.from_code``, which is what
+``Environment.from_string`` does after compiling), so the context of one year or one node
+never reaches another. Values such as ``var('simulation_year')`` are looked up when the
+template renders, not when it compiles.
+
+The cache is put in place only while planalign's own invocation runs (``DbtRunner.run``
+holds dbt's lock around it) and the original function is put back after, so dbt used
+elsewhere in the process is untouched. If dbt's module no longer has the function, nothing
+is replaced and dbt compiles as it always did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import CodeType
+from typing import Any
+
+# the module whose global ``get_template`` dbt calls to render a node or a config string
+_DBT_JINJA_MODULE = "dbt.clients.jinja"
+# how many distinct texts are kept; a run has ~100, so this only guards a pathological project
+MAX_TEXTS = 4096
+
+
+class TemplateCodeCache:
+    """Compiled Jinja code by (text, native, capture_macros), for one run."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, bool, bool], CodeType] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._code)
+
+    def get_template(self, string: Any, ctx: dict[str, Any], node: Any = None,
+                     capture_macros: bool = False, native: bool = False) -> Any:
+        """dbt_common's ``get_template`` with the compilation looked up first (same arguments,
+        same errors: a syntax error is raised by the compile, inside dbt's ``catch_jinja``)."""
+        from dbt_common.clients.jinja import catch_jinja, get_environment
+
+        with catch_jinja(node):
+            environment = get_environment(node, capture_macros, native=native)
+            source = str(string)
+            key = (source, bool(native), bool(capture_macros))
+            code = self._code.get(key)
+            if code is None:
+                self.misses += 1
+                code = environment.compile(source)
+                if len(self._code) < MAX_TEXTS:
+                    self._code[key] = code
+            else:
+                self.hits += 1
+            return environment.template_class.from_code(environment, code, environment.make_globals(ctx), None)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[bool]:
+        """Route dbt's node rendering through this cache while the block runs; yields whether it
+        could (False when dbt's module has no ``get_template`` to stand in for)."""
+        import importlib
+
+        module = importlib.import_module(_DBT_JINJA_MODULE)
+        original = getattr(module, "get_template", None)
+        if original is None:
+            yield False
+            return
+        module.get_template = self.get_template
+        try:
+            yield True
+        finally:
+            module.get_template = original
