@@ -35,7 +35,11 @@ MAX_TEXTS = 4096
 
 
 class TemplateCodeCache:
-    """Compiled Jinja code by (text, native, capture_macros), for one run."""
+    """Compiled Jinja code by (text, native, capture_macros), for one run.
+
+    dbt's threads may call in at once: two that miss on the same text both compile it and
+    store equal code, which is harmless; ``hits`` and ``misses`` are then only close counts.
+    """
 
     def __init__(self) -> None:
         self._code: dict[tuple[str, bool, bool], CodeType] = {}
