@@ -2,8 +2,8 @@
 
 Why: to render a model (or any config string with Jinja in it), dbt builds a fresh Jinja
 environment and compiles the text into Python code, every time. A run sends the same
-~40 texts through that each year, so a 150-person 5-year sql run compiled ~230 templates
-for ~80 distinct texts, ~1 s of its dbt time here. dbt already keeps its macros' compiled
+texts through that each year: a 150-person 5-year sql run renders 230 templates of 55
+distinct texts, and compiling them all took ~1.2 s of its dbt time here. dbt already keeps its macros' compiled
 templates for the life of the process (dbt_common's ``TemplateCache``, keyed by the macro's
 text); this does the same for the other texts, for the length of one run.
 
@@ -28,8 +28,6 @@ from collections.abc import Iterator
 from types import CodeType
 from typing import Any
 
-# the module whose global ``get_template`` dbt calls to render a node or a config string
-_DBT_JINJA_MODULE = "dbt.clients.jinja"
 # how many distinct texts are kept; a run has ~100, so this only guards a pathological project
 MAX_TEXTS = 4096
 
@@ -73,9 +71,9 @@ class TemplateCodeCache:
     def installed(self) -> Iterator[bool]:
         """Route dbt's node rendering through this cache while the block runs; yields whether it
         could (False when dbt's module has no ``get_template`` to stand in for)."""
-        import importlib
+        # the module whose global get_template renders nodes and config strings
+        import dbt.clients.jinja as module
 
-        module = importlib.import_module(_DBT_JINJA_MODULE)
         original = getattr(module, "get_template", None)
         if original is None:
             yield False
