@@ -51,6 +51,13 @@ def _start_plot_worker() -> PlotWorker | None:
         return None
 
 
+def _stop_plot_worker(run: RunContext) -> None:
+    """Stop the run's plot worker if it still holds one (a PlotJob that took it stops it itself)."""
+    if run.plot_worker is not None:
+        run.plot_worker.stop()
+        run.plot_worker = None
+
+
 def _summary_or_empty(con: Any) -> pl.DataFrame:
     try:
         return summary_frame(con)
@@ -163,9 +170,7 @@ class Coordinator:
 
     def close(self) -> None:
         if self.run is not None:
-            if self.run.plot_worker is not None:
-                self.run.plot_worker.stop()
-                self.run.plot_worker = None
+            _stop_plot_worker(self.run)
             self.run.dbt.close()
             try:
                 self.run.con.close()
@@ -346,9 +351,7 @@ class Coordinator:
         outputs: dict[str, Any] = {"database": str(run.database)}
         if status != "completed":
             plots = None   # rendered, perhaps, but a failed run writes no plots
-        if run.plot_worker is not None:   # never handed the summary (a failed run, no years)
-            run.plot_worker.stop()
-            run.plot_worker = None
+        _stop_plot_worker(run)   # still held if never handed the summary (a failed run, no years)
         # nothing writes the summary after the last year: the plots' copy is the table's
         frame = plots.summary if plots is not None else _summary_or_empty(run.con)
         self._flush_engine(run, status)

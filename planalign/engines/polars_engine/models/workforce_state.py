@@ -159,21 +159,27 @@ def int_compensation_timeline(ctx: ModelContext) -> pl.LazyFrame:
     )
 
 
+def _salary_run_totals() -> list[pl.Expr]:
+    """A salary run's salary (any_value: its first non-NULL) and its days."""
+    return [pl.col("salary").drop_nulls().first().alias("salary"),
+            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days")]
+
+
+def _person_totals(r_d: float) -> list[pl.Expr]:
+    """A person's pay over their salary runs (each run's salary times its days, rounded to cents
+    per run, then summed) and their days employed."""
+    return [round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
+            pl.col("run_days").sum().alias("employment_days")]
+
+
 def _prorate(timeline: pl.LazyFrame, person: str, r_d: float) -> pl.LazyFrame:
-    """Per person: the pay of each salary run (its salary times its days, rounded to cents per
-    run, then summed) and the days employed, grouped on ``person``."""
+    """Per person: ``_person_totals`` of their salary runs, grouped on ``person``."""
     return (
         timeline
         .group_by(person, "salary_run")
-        .agg(
-            pl.col("salary").drop_nulls().first().alias("salary"),   # any_value: first non-NULL
-            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days"),
-        )
+        .agg(_salary_run_totals())
         .group_by(person)
-        .agg(
-            round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
-            pl.col("run_days").sum().alias("employment_days"),
-        )
+        .agg(_person_totals(r_d))
     )
 
 
@@ -188,17 +194,10 @@ def _prorate_blocks(timeline: pl.LazyFrame, r_d: float) -> pl.LazyFrame:
         timeline
         .with_columns(starts.fill_null(True).cum_sum().set_sorted().alias("__run"))
         .group_by("__run", maintain_order=True)
-        .agg(
-            person.first(),
-            pl.col("salary").drop_nulls().first().alias("salary"),   # any_value: first non-NULL
-            pl.col("segment_days").cast(pl.Int64).sum().alias("run_days"),
-        )
+        .agg(person.first(), *_salary_run_totals())
         .with_columns(person.set_sorted())
         .group_by("__person", maintain_order=True)
-        .agg(
-            round_cents((pl.col("salary") * pl.col("run_days")) * r_d).sum().alias("prorated_cents"),
-            pl.col("run_days").sum().alias("employment_days"),
-        )
+        .agg(_person_totals(r_d))
     )
 
 
