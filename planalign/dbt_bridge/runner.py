@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planalign.dbt_bridge.schema_cache import SchemaCache
 from planalign.dbt_bridge.template_code import TemplateCodeCache
 from planalign.errors import StageError
 
@@ -142,6 +143,8 @@ class DbtRunner:
         self._froze_heap = False
         # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
         self.template_code = TemplateCodeCache()
+        # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
+        self.schemas = SchemaCache()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -221,7 +224,7 @@ class DbtRunner:
         start = time.perf_counter()
         with _DBT_LOCK:
             _forget_compilation(self.manifest)
-            with self.template_code.installed():
+            with self.template_code.installed(), self.schemas.installed():
                 result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
@@ -315,6 +318,7 @@ class DbtRunner:
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
         self.template_code = TemplateCodeCache()
+        self.schemas = SchemaCache()
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None

@@ -435,6 +435,8 @@ class Coordinator:
                 # Jinja texts compiled, and renders that reused one (dbt_bridge/template_code.py)
                 "jinja_templates": {"compiled": run.dbt.template_code.misses,
                                     "reused": run.dbt.template_code.hits},
+                # dbt's config-class JSON schemas built, and read from planalign's cache (schema_cache.py)
+                "json_schemas": {"built": run.dbt.schemas.built, "reused": run.dbt.schemas.reused},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

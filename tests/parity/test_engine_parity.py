@@ -198,6 +198,10 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     # the later years render the models from the Jinja compiled in the first (template_code.py)
     templates = per_year["dbt"]["jinja_templates"]
     assert templates["compiled"] > 0 and templates["reused"] >= templates["compiled"], templates
+    # dbt's config schemas come from planalign's file once a run on this machine built them
+    # (schema_cache.py): of two runs in one process, the later builds none
+    schemas = [record["dbt"]["json_schemas"] for record in (per_year, per_stage)]
+    assert all(s["built"] + s["reused"] > 0 for s in schemas) and min(s["built"] for s in schemas) == 0, schemas
     # dbt's model time is still told per stage (by the models' tags), in one invocation or three
     for record in (per_year, per_stage):
         by_stage = record["dbt"]["model_seconds_by_stage"]

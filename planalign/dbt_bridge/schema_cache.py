@@ -1,0 +1,120 @@
+"""dbt's JSON schemas of its configuration classes, kept on disk across runs.
+
+Why: the first time a process loads ``dbt_project.yml``, ``profiles.yml`` and the project's
+hooks, dbt validates each against the JSON schema of its class, and dbt_common builds that
+schema with mashumaro (walking the class's dataclasses and generating serializers for
+their defaults). That is ~0.4 s of every run's first dbt invocation here (24 validations
+over a handful of classes); later invocations find the schemas in dbt's per-process cache.
+A schema is a function of the class's definition, that is of the installed dbt and
+mashumaro, so it can be stored under a key made of those versions and reused by every run
+on the machine.
+
+Like ``template_code``, the cache stands in for dbt's function only while planalign's
+invocation runs (under dbt's lock) and puts the original back after. A class that
+defines its own ``json_schema`` (dbt's artifact schemas) keeps it. A file that cannot be
+read or written costs only the build it would have saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# what the schemas are built from: a new version of any of these may change them
+_BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")
+
+
+def versions_key() -> str:
+    digest = hashlib.sha256()
+    for name in _BUILT_BY:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def default_path() -> Path:
+    from planalign.dbt_bridge.manifest_cache import cache_dir
+
+    return cache_dir().parent / "dbt-schemas" / f"{versions_key()}.json"
+
+
+class SchemaCache:
+    """JSON schemas by class (module and qualified name), read from and written to one file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._schemas: dict[str, dict[str, Any]] | None = None
+        self._dirty = False
+        self.built = 0      # schemas this process had to build
+        self.reused = 0     # schemas found in the file (or built earlier in this process)
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._schemas is None:
+            try:
+                loaded = json.loads(self.path.read_text())
+                self._schemas = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self._schemas = {}
+        return self._schemas
+
+    def schema_of(self, cls: type, build: Any) -> dict[str, Any]:
+        """``cls``'s schema: from the cache, or from ``build(cls)`` (dbt's own function)."""
+        schemas = self._load()
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        schema = schemas.get(name)
+        if schema is None:
+            self.built += 1
+            built = build(cls)
+            # stored as the JSON it will be read back as, so a run that built it validates
+            # against exactly what the next run loads
+            schema = json.loads(json.dumps(built))
+            schemas[name] = schema
+            self._dirty = True
+        else:
+            self.reused += 1
+        return schema
+
+    def save(self) -> None:
+        if not self._dirty or self._schemas is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(self._schemas, handle, sort_keys=True)
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except (OSError, TypeError, ValueError):
+            pass   # the next run builds the schemas again
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[bool]:
+        """Serve dbt_common's ``json_schema`` from this cache while the block runs; yields
+        whether it could (False when dbt_common has no such method to stand in for)."""
+        from dbt_common.dataclass_schema import dbtClassMixin
+
+        original = dbtClassMixin.__dict__.get("json_schema")
+        build = getattr(original, "__func__", None)
+        if build is None:
+            yield False
+            return
+        cache = self
+
+        def json_schema(cls: type) -> dict[str, Any]:
+            return cache.schema_of(cls, build)
+
+        dbtClassMixin.json_schema = classmethod(json_schema)
+        try:
+            yield True
+        finally:
+            dbtClassMixin.json_schema = original
+            self.save()
