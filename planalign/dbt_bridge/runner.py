@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.schema_cache import SchemaCache
 from planalign.dbt_bridge.template_code import TemplateCodeCache
 from planalign.errors import StageError
@@ -145,6 +146,8 @@ class DbtRunner:
         self.template_code = TemplateCodeCache()
         # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
         self.schemas = SchemaCache()
+        # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
+        self.jinja_code = JinjaCodeStore()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -224,7 +227,7 @@ class DbtRunner:
         start = time.perf_counter()
         with _DBT_LOCK:
             _forget_compilation(self.manifest)
-            with self.template_code.installed(), self.schemas.installed():
+            with self.template_code.installed(), self.schemas.installed(), self.jinja_code.installed():
                 result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
@@ -319,6 +322,7 @@ class DbtRunner:
         self.manifest = None
         self.template_code = TemplateCodeCache()
         self.schemas = SchemaCache()
+        self.jinja_code = JinjaCodeStore()
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None

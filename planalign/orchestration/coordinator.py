@@ -437,6 +437,8 @@ class Coordinator:
                                     "reused": run.dbt.template_code.hits},
                 # dbt's config-class JSON schemas built, and read from planalign's cache (schema_cache.py)
                 "json_schemas": {"built": run.dbt.schemas.built, "reused": run.dbt.schemas.reused},
+                # Jinja texts this process compiled, and loaded compiled from planalign's file
+                "jinja_code": {"compiled": run.dbt.jinja_code.compiled, "loaded": run.dbt.jinja_code.loaded},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

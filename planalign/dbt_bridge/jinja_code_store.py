@@ -1,0 +1,153 @@
+"""Jinja's compiled code of dbt's texts, kept on disk across runs.
+
+Why: a process compiles every Jinja text it renders once at least: the models, their
+config strings and dbt's macros (~80 texts, ~0.2 s of a run's first dbt invocation here).
+``template_code`` keeps them for the rest of the run; this keeps them for the next runs.
+What Jinja compiles a text into depends only on the text and on how the environment is
+built (its class, extensions, filters, tests and syntax options), which in turn depends on
+the installed dbt and Jinja: the key is the text plus a signature of all that, and the file
+is named after the versions of Python, Jinja and dbt, so an upgrade starts a new file.
+
+The code is stored with ``marshal``, as Python stores its own ``.pyc`` files. It stands in
+for ``jinja2.Environment.compile`` only while planalign's invocation runs (under dbt's lock),
+and compiles as before when the text is not a string, when raw source is asked for, or when
+``DBT_MACRO_DEBUGGING`` makes dbt give the code a file name of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+# what the compiled code depends on besides the text: a new version starts a new file
+_BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")
+MAX_TEXTS = 4096   # a run has ~100; this only bounds the file of a pathological project
+
+_SYNTAX = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+           "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+           "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+           "is_async")
+
+
+def versions_key() -> str:
+    digest = hashlib.sha256(f"python={sys.version}\n".encode())
+    for name in _BUILT_BY:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def default_path() -> Path:
+    from planalign.dbt_bridge.manifest_cache import cache_dir
+
+    return cache_dir().parent / "dbt-jinja" / f"{versions_key()}.marshal"
+
+
+def _name_of(value: Any) -> str:
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}"
+    return repr(value)
+
+
+def environment_signature(environment: Any) -> str:
+    """Everything about ``environment`` that Jinja's code generator reads."""
+    parts = [_name_of(type(environment)), _name_of(environment.code_generator_class),
+             _name_of(environment.undefined), _name_of(environment.finalize), _name_of(environment.autoescape),
+             *(f"{name}={getattr(environment, name, None)!r}" for name in _SYNTAX),
+             "extensions=" + ",".join(sorted(environment.extensions)),
+             "filters=" + ",".join(f"{k}:{_name_of(v)}" for k, v in sorted(environment.filters.items())),
+             "tests=" + ",".join(f"{k}:{_name_of(v)}" for k, v in sorted(environment.tests.items()))]
+    return "\n".join(parts)
+
+
+class JinjaCodeStore:
+    """Compiled code by (environment signature, name, text), read from and written to one file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._stored: dict[str, bytes] | None = None
+        self._code: dict[str, CodeType] = {}   # decoded this process
+        self._dirty = False
+        self.compiled = 0   # texts this process had to compile
+        self.loaded = 0     # texts found in the file
+
+    def _load(self) -> dict[str, bytes]:
+        if self._stored is None:
+            try:
+                stored = marshal.loads(self.path.read_bytes())
+                self._stored = stored if isinstance(stored, dict) else {}
+            except (OSError, EOFError, ValueError, TypeError):
+                self._stored = {}
+        return self._stored
+
+    def compile(self, original: Any, environment: Any, source: Any, name: str | None = None,
+                filename: str | None = None, raw: bool = False, defer_init: bool = False) -> Any:
+        """``Environment.compile`` (``original``) with the code looked up first."""
+        if raw or not isinstance(source, str) or os.environ.get("DBT_MACRO_DEBUGGING"):
+            return original(environment, source, name, filename, raw, defer_init)
+        key = hashlib.sha256("\0".join((environment_signature(environment), repr(name), repr(filename),
+                                        repr(defer_init), source)).encode()).hexdigest()
+        code = self._code.get(key)
+        if code is not None:
+            return code
+        stored = self._load().get(key)
+        if stored is not None:
+            try:
+                code = marshal.loads(stored)
+                self.loaded += 1
+            except (EOFError, ValueError, TypeError):
+                code = None
+        if code is None:
+            code = original(environment, source, name, filename, raw, defer_init)
+            self.compiled += 1
+            if len(self._stored) < MAX_TEXTS:
+                self._stored[key] = marshal.dumps(code)
+                self._dirty = True
+        self._code[key] = code
+        return code
+
+    def save(self) -> None:
+        if not self._dirty or self._stored is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(marshal.dumps(self._stored))
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except (OSError, ValueError):
+            pass   # the next run compiles the texts again
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[bool]:
+        """Route Jinja's compilation through this store while the block runs."""
+        import jinja2
+
+        original = jinja2.Environment.__dict__.get("compile")
+        if original is None:
+            yield False
+            return
+        store = self
+
+        def compile(environment: Any, source: Any, name: str | None = None, filename: str | None = None,
+                    raw: bool = False, defer_init: bool = False) -> Any:
+            return store.compile(original, environment, source, name, filename, raw, defer_init)
+
+        jinja2.Environment.compile = compile
+        try:
+            yield True
+        finally:
+            jinja2.Environment.compile = original
+            self.save()
