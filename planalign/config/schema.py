@@ -611,7 +611,7 @@ class RuntimeConfig(Strict):
     print_summary: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     job_memory_mib: Annotated[int, Field(ge=64)] = 1024   # sweep budgeting: memory one job needs
-    manifest_cache: bool = True   # reuse the parsed dbt manifest of an unchanged project across runs
+    manifest_cache: bool = True   # reuse dbt's parsed manifest, config schemas and compiled Jinja across runs
 
 
 class PathsConfig(Strict):

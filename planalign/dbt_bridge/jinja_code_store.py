@@ -30,7 +30,9 @@ from typing import Any
 
 # what the compiled code depends on besides the text: a new version starts a new file
 _BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")
-MAX_TEXTS = 4096   # a run has ~100; this only bounds the file of a pathological project
+# A run renders ~85 texts. A model developer's edits add new ones run after run: past this
+# many, the file keeps only the texts the saving process used.
+MAX_TEXTS = 1024
 
 _SYNTAX = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
            "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
@@ -74,15 +76,20 @@ def environment_signature(environment: Any) -> str:
 class JinjaCodeStore:
     """Compiled code by (environment signature, name, text), read from and written to one file."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
+        """``persist=False`` keeps the code for this process only (``runtime.manifest_cache:
+        false`` asks for no cache files)."""
         self.path = path or default_path()
+        self.persist = persist
         self._stored: dict[str, bytes] | None = None
-        self._code: dict[str, CodeType] = {}   # decoded this process
+        self._code: dict[str, CodeType] = {}   # used by this process, decoded
         self._dirty = False
         self.compiled = 0   # texts this process had to compile
         self.loaded = 0     # texts found in the file
 
     def _load(self) -> dict[str, bytes]:
+        if self._stored is None and not self.persist:
+            self._stored = {}
         if self._stored is None:
             try:
                 stored = marshal.loads(self.path.read_bytes())
@@ -111,15 +118,17 @@ class JinjaCodeStore:
         if code is None:
             code = original(environment, source, name, filename, raw, defer_init)
             self.compiled += 1
-            if len(self._stored) < MAX_TEXTS:
+            if self.persist:
                 self._stored[key] = marshal.dumps(code)
                 self._dirty = True
         self._code[key] = code
         return code
 
     def save(self) -> None:
-        if not self._dirty or self._stored is None:
+        if not self._dirty or self._stored is None or not self.persist:
             return
+        if len(self._stored) > MAX_TEXTS:
+            self._stored = {key: self._stored[key] for key in self._code if key in self._stored}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")

@@ -145,9 +145,9 @@ class DbtRunner:
         # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
         self.template_code = TemplateCodeCache()
         # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
-        self.schemas = SchemaCache()
+        self.schemas = SchemaCache(persist=use_manifest_cache)
         # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
-        self.jinja_code = JinjaCodeStore()
+        self.jinja_code = JinjaCodeStore(persist=use_manifest_cache)
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -321,8 +321,8 @@ class DbtRunner:
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
         self.template_code = TemplateCodeCache()
-        self.schemas = SchemaCache()
-        self.jinja_code = JinjaCodeStore()
+        self.schemas = SchemaCache(persist=self.use_manifest_cache)
+        self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None

@@ -50,14 +50,19 @@ def default_path() -> Path:
 class SchemaCache:
     """JSON schemas by class (module and qualified name), read from and written to one file."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
+        """``persist=False`` keeps the schemas for this process only (``runtime.manifest_cache:
+        false`` asks for no cache files)."""
         self.path = path or default_path()
+        self.persist = persist
         self._schemas: dict[str, dict[str, Any]] | None = None
         self._dirty = False
         self.built = 0      # schemas this process had to build
         self.reused = 0     # schemas found in the file (or built earlier in this process)
 
     def _load(self) -> dict[str, dict[str, Any]]:
+        if self._schemas is None and not self.persist:
+            self._schemas = {}
         if self._schemas is None:
             try:
                 loaded = json.loads(self.path.read_text())
@@ -84,7 +89,7 @@ class SchemaCache:
         return schema
 
     def save(self) -> None:
-        if not self._dirty or self._schemas is None:
+        if not self._dirty or self._schemas is None or not self.persist:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

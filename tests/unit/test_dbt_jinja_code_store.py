@@ -98,3 +98,36 @@ def test_installed_only_for_the_block(tmp_path, jinja):
         raise RuntimeError("an invocation that fails")
     assert jinja2.Environment.__dict__["compile"] is original
     assert (tmp_path / "code.marshal").exists()   # what it compiled is kept all the same
+
+
+def test_without_persistence_no_file_is_read_or_written(tmp_path, jinja):
+    path = tmp_path / "code.marshal"
+    writer = JinjaCodeStore(path)
+    with writer.installed():
+        render(jinja, TEXT)
+    mtime = path.stat().st_mtime_ns
+    store = JinjaCodeStore(path, persist=False)   # runtime.manifest_cache: false
+    with store.installed():
+        render(jinja, TEXT)
+        render(jinja, "select {{ 2 * 21 }}")
+    assert (store.compiled, store.loaded) == (2, 0)
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_the_file_keeps_what_a_run_used_once_it_is_full(tmp_path, jinja, monkeypatch):
+    import planalign.dbt_bridge.jinja_code_store as module
+
+    monkeypatch.setattr(module, "MAX_TEXTS", 3)
+    path = tmp_path / "code.marshal"
+    old = JinjaCodeStore(path)
+    with old.installed():
+        for i in range(3):
+            render(jinja, f"select {i} as edit_{{{{ 1 }}}}")   # a model developer's earlier edits
+    assert len(module.marshal.loads(path.read_bytes())) == 3
+    store = JinjaCodeStore(path)
+    with store.installed():
+        render(jinja, TEXT)   # the file would hold 4: only what this run used is kept
+    kept = JinjaCodeStore(path)
+    with kept.installed():
+        render(jinja, TEXT)
+    assert len(module.marshal.loads(path.read_bytes())) == 1 and (kept.compiled, kept.loaded) == (0, 1)

@@ -72,3 +72,15 @@ def test_installed_only_for_the_block(tmp_path, dbt_classes):
         raise RuntimeError("an invocation that fails")
     assert mixin.__dict__["json_schema"] is original
     assert (tmp_path / "schemas.json").exists()    # what it built is kept all the same
+
+
+def test_without_persistence_no_file_is_read_or_written(tmp_path, dbt_classes):
+    _, project, _, _ = dbt_classes
+    path = tmp_path / "schemas.json"
+    with SchemaCache(path).installed():
+        project.json_schema()
+    mtime = path.stat().st_mtime_ns
+    cache = SchemaCache(path, persist=False)   # runtime.manifest_cache: false
+    with cache.installed():
+        project.json_schema()
+    assert (cache.built, cache.reused) == (1, 0) and path.stat().st_mtime_ns == mtime
