@@ -8,7 +8,7 @@ built (its class, extensions, filters, tests and syntax options), which in turn 
 the installed dbt and Jinja: the key is the text plus a signature of all that, and the file
 is named after the versions of Python, Jinja and dbt, so an upgrade starts a new file.
 
-The code is stored with ``marshal``, as Python stores its own ``.pyc`` files. It stands in
+The code is stored with ``marshal``, as Python stores (and trusts) its own ``.pyc`` files. It stands in
 for ``jinja2.Environment.compile`` only while planalign's invocation runs (under dbt's lock),
 and compiles as before when the text is not a string, when raw source is asked for, or when
 ``DBT_MACRO_DEBUGGING`` makes dbt give the code a file name of its own.
@@ -21,12 +21,12 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
 
 # what the compiled code depends on besides the text: a new version starts a new file
 _BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")
@@ -40,20 +40,9 @@ _SYNTAX = ("block_start_string", "block_end_string", "variable_start_string", "v
            "is_async")
 
 
-def versions_key() -> str:
-    digest = hashlib.sha256(f"python={sys.version}\n".encode())
-    for name in _BUILT_BY:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=?\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def default_path() -> Path:
-    from planalign.dbt_bridge.manifest_cache import cache_dir
-
-    return cache_dir().parent / "dbt-jinja" / f"{versions_key()}.marshal"
+    key = versions_digest(_BUILT_BY, f"python={sys.version}").hexdigest()[:32]
+    return cache_root() / "dbt-jinja" / f"{key}.marshal"
 
 
 def _name_of(value: Any) -> str:
@@ -129,15 +118,8 @@ class JinjaCodeStore:
             return
         if len(self._stored) > MAX_TEXTS:
             self._stored = {key: self._stored[key] for key in self._code if key in self._stored}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps(self._stored))
-            os.replace(tmp, self.path)
+        if write_atomically(self.path, marshal.dumps(self._stored)):
             self._dirty = False
-        except (OSError, ValueError):
-            pass   # the next run compiles the texts again
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[bool]:

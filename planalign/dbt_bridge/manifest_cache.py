@@ -10,33 +10,24 @@ time. Any edit to a model changes the key.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
 
 SKIP_DIRS = {"target", "logs", "dbt_packages", "__pycache__"}
 SKIP_SUFFIXES = (".duckdb", ".wal", ".msgpack")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("PLANALIGN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "planalign")
-    return Path(base) / "manifests"
+    return cache_root() / "manifests"
 
 
 def project_key(project_dir: Path, database: Path, project_vars: dict[str, Any] | None = None) -> str:
-    digest = hashlib.sha256()
     # the vars the project reads at parse time (dbt_project.yml) shape the manifest too
-    digest.update(f"vars={json.dumps(project_vars or {}, sort_keys=True, default=str)}\n".encode())
-    for name in ("dbt-core", "dbt-duckdb", "duckdb"):
-        try:
-            digest.update(f"{name}={metadata.version(name)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=?\n".encode())
+    digest = versions_digest(("dbt-core", "dbt-duckdb", "duckdb"),
+                             f"vars={json.dumps(project_vars or {}, sort_keys=True, default=str)}")
     digest.update(f"database={Path(database).stem}\n".encode())
     root = Path(project_dir)
     for path in sorted(root.rglob("*")):
@@ -61,12 +52,8 @@ def load(key: str) -> Any | None:
 
 
 def store(key: str, manifest: Any) -> None:
-    directory = cache_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(manifest.to_msgpack())
-        os.replace(tmp, directory / f"{key}.msgpack")
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs a parse next time
+        data = manifest.to_msgpack()
+    except (TypeError, ValueError):
+        return   # a cache that cannot be written only costs a parse next time
+    write_atomically(cache_dir() / f"{key}.msgpack", data)

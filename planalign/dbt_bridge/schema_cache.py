@@ -18,33 +18,19 @@ read or written costs only the build it would have saved.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
 
 # what the schemas are built from: a new version of any of these may change them
 _BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")
 
 
-def versions_key() -> str:
-    digest = hashlib.sha256()
-    for name in _BUILT_BY:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=?\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def default_path() -> Path:
-    from planalign.dbt_bridge.manifest_cache import cache_dir
-
-    return cache_dir().parent / "dbt-schemas" / f"{versions_key()}.json"
+    return cache_root() / "dbt-schemas" / f"{versions_digest(_BUILT_BY).hexdigest()[:32]}.json"
 
 
 class SchemaCache:
@@ -91,15 +77,8 @@ class SchemaCache:
     def save(self) -> None:
         if not self._dirty or self._schemas is None or not self.persist:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as handle:
-                json.dump(self._schemas, handle, sort_keys=True)
-            os.replace(tmp, self.path)
+        if write_atomically(self.path, json.dumps(self._schemas, sort_keys=True).encode()):
             self._dirty = False
-        except (OSError, TypeError, ValueError):
-            pass   # the next run builds the schemas again
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[bool]:
