@@ -174,9 +174,10 @@ class DbtRunner:
 
     # ------------------------------------------------------------------ parse
     def parse(self) -> None:
-        """Load the manifest (from the cache or by parsing the project), then freeze the heap:
-        what is alive now lives for the whole run."""
-        self._load_manifest()
+        """Load the manifest once (from the cache or by parsing the project), then freeze the
+        heap: what is alive now lives for the whole run. Later calls find it loaded."""
+        if self.manifest is None:
+            self._load_manifest()
         if not self._froze_heap:
             _freeze_heap()
             self._froze_heap = True
@@ -215,8 +216,7 @@ class DbtRunner:
     # ------------------------------------------------------------------ run
     def run(self, selector: str, variables: dict[str, Any], *, year: int | None = None,
             command: str = "run", stage: str = "dbt") -> DbtInvocation:
-        if self.manifest is None:
-            self.parse()
+        self.parse()
         dbtRunner = import_dbt_runner()
         self._env()
         args = [

@@ -81,8 +81,7 @@ class YearInvocationBuilder:
 
     def build(self, run: Any, year: int, tag: str, *, stage: str) -> StageResult:
         if tag == "init":
-            if run.dbt.manifest is None:
-                run.dbt.parse()   # dbt's import and manifest stay INITIALIZATION's cost
+            run.dbt.parse()   # dbt's import and manifest stay INITIALIZATION's cost
             self._init_pending = id(run)
             return StageResult.ok("tag:init: built by the year's dbt invocation in FOUNDATION", dbt_seconds=0.0)
         if tag == "foundation":

@@ -85,8 +85,7 @@ class StepRunner:
             self.publisher.check_project(run, year, STAGE)  # no dbt in this run: every model has a twin
             self.unregistered_models = []
         if self.unregistered_models is None:
-            if run.dbt.manifest is None:
-                run.dbt.parse()
+            run.dbt.parse()
             graph = manifest_event_models(run.dbt.manifest)
             owners = model_owner(self.steps)
             missing = sorted(m for m in owners if m not in graph)
