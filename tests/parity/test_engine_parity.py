@@ -202,6 +202,9 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     # (schema_cache.py): of two runs in one process, the later builds none
     schemas = [record["dbt"]["json_schemas"] for record in (per_year, per_stage)]
     assert all(s["built"] + s["reused"] > 0 for s in schemas) and min(s["built"] for s in schemas) == 0, schemas
+    # and Jinja's compiled code of every text, macros included (jinja_code_store.py)
+    code = [record["dbt"]["jinja_code"] for record in (per_year, per_stage)]
+    assert all(c["compiled"] + c["loaded"] > 0 for c in code) and min(c["compiled"] for c in code) == 0, code
     # dbt's model time is still told per stage (by the models' tags), in one invocation or three
     for record in (per_year, per_stage):
         by_stage = record["dbt"]["model_seconds_by_stage"]
