@@ -8,10 +8,10 @@ built (its class, extensions, filters, tests and syntax options), which in turn 
 the installed dbt and Jinja: the key is the text plus a signature of all that, and the file
 is named after the versions of Python, Jinja and dbt, so an upgrade starts a new file.
 
-The code is stored with ``marshal``, as Python stores (and trusts) its own ``.pyc`` files. It stands in
-for ``jinja2.Environment.compile`` only while planalign's invocation runs (under dbt's lock),
-and compiles as before when the text is not a string, when raw source is asked for, or when
-``DBT_MACRO_DEBUGGING`` makes dbt give the code a file name of its own.
+The code is stored with ``marshal``, as Python stores (and trusts) its own ``.pyc`` files.
+The store stands in for ``jinja2.Environment.compile`` only while planalign's invocation runs
+(under dbt's lock), and compiles as before when the text is not a string, when raw source is
+asked for, or when ``DBT_MACRO_DEBUGGING`` makes dbt give the code a file name of its own.
 """
 
 from __future__ import annotations
