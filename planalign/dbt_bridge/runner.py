@@ -9,6 +9,7 @@ releases it at the end of the job so a launcher that reuses the process starts c
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -18,10 +19,12 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planalign.dbt_bridge.cte_injection import CteInjector
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.schema_cache import SchemaCache
 from planalign.dbt_bridge.template_code import TemplateCodeCache
@@ -148,6 +151,8 @@ class DbtRunner:
         self.schemas = SchemaCache(persist=use_manifest_cache)
         # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
         self.jinja_code = JinjaCodeStore(persist=use_manifest_cache)
+        # ephemeral models' CTEs put in front of their reader without sqlparse (cte_injection.py)
+        self.cte_injection = CteInjector()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -227,7 +232,7 @@ class DbtRunner:
         start = time.perf_counter()
         with _DBT_LOCK:
             _forget_compilation(self.manifest)
-            with self.template_code.installed(), self.schemas.installed(), self.jinja_code.installed():
+            with self._stand_ins():
                 result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
@@ -250,6 +255,15 @@ class DbtRunner:
                            "env_var('PLANALIGN_DB') as `planalign` (see the bundled dbt/profiles.yml)")
             raise StageError(stage, year, f"dbt {command} --select {selector} failed: {detail}")
         return invocation
+
+    @contextlib.contextmanager
+    def _stand_ins(self) -> Iterator[None]:
+        """planalign's stand-ins for work dbt repeats, in place for one invocation: compiled
+        Jinja per run (template_code) and across runs (jinja_code_store), the config classes'
+        JSON schemas (schema_cache), the CTE injection (cte_injection)."""
+        with (self.template_code.installed(), self.jinja_code.installed(), self.schemas.installed(),
+              self.cte_injection.installed()):
+            yield
 
     # ------------------------------------------------------------------ stats
     def folded_models(self) -> list[str]:
@@ -323,6 +337,7 @@ class DbtRunner:
         self.template_code = TemplateCodeCache()
         self.schemas = SchemaCache(persist=self.use_manifest_cache)
         self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
+        self.cte_injection = CteInjector()
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None

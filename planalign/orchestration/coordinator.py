@@ -439,6 +439,8 @@ class Coordinator:
                 "json_schemas": {"built": run.dbt.schemas.built, "reused": run.dbt.schemas.reused},
                 # Jinja texts this process compiled, and loaded compiled from planalign's file
                 "jinja_code": {"compiled": run.dbt.jinja_code.compiled, "loaded": run.dbt.jinja_code.loaded},
+                # ephemeral models' CTEs injected by planalign, and by dbt's sqlparse (cte_injection.py)
+                "cte_injection": {"fast": run.dbt.cte_injection.fast, "by_dbt": run.dbt.cte_injection.delegated},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,
