@@ -2,16 +2,17 @@
 
 Why: to put a folded (ephemeral) model's CTE in front of its reader's query, dbt runs
 sqlparse over the reader's whole compiled SQL only to find out whether the query starts
-with ``WITH`` (then the CTEs go right after it, followed by a comma) or not (then a ``with``
-and the CTEs go in front of it). sqlparse lexes and groups every token in pure Python:
-~28 ms a call for planalign's readers, 15 calls and 0.43 s of a 150 × 5 sql run here.
+with ``WITH`` (then the CTEs go after it, followed by a comma) or not (then a ``with`` and
+the CTEs go in front of it). sqlparse lexes and groups every token in pure Python: ~28 ms a
+call for planalign's readers, 15 calls and 0.43 s of a 150 × 5 sql run here.
 
 The answer needs only the query's first word, after whitespace and comments: this finds it
-with regular expressions and builds the same text as dbt (the CTEs go where sqlparse's
-``insert_after`` puts them: before the first token after ``WITH`` that is not whitespace). Where the first word alone
-cannot decide it as surely as sqlparse does (several statements, a ``#`` comment, a query
-that does not start with ``WITH`` but has the word somewhere), dbt's own function runs.
-Tests compare the two on every model planalign folds and on edge cases.
+with regular expressions and builds the same text as dbt. The CTEs go where sqlparse's
+``insert_after`` puts them: before the first token after ``WITH`` (or ``WITH RECURSIVE``)
+that is not whitespace. Where the first word cannot decide it as surely as sqlparse does
+(several statements, a ``#`` comment, a query that does not start with ``WITH`` but has the
+word somewhere), dbt's own function runs. Tests compare the two on every injection of a real
+run and on edge cases.
 
 Like ``template_code``, it stands in for dbt's function only while planalign's invocation
 runs (under dbt's lock) and puts the original back after.
@@ -46,7 +47,7 @@ def inject_ctes(sql: str, ctes: list[Any], fallback: Callable[[str, list[Any]], 
         if recursive is not None:
             end = recursive.end(1)
         # dbt (sqlparse's insert_after) puts them before the next token that is not whitespace
-        at = end + len(sql[end:]) - len(sql[end:].lstrip())
+        at = len(sql) - len(sql[end:].lstrip())
         if at < len(sql):
             return sql[:at] + ", ".join(cte.sql for cte in ctes) + ", " + sql[at:]
     if _ANY_WITH.search(sql) is None and sql.strip():

@@ -145,14 +145,7 @@ class DbtRunner:
         self.parse_seconds = 0.0
         self._outer_env: dict[str, str | None] | None = None   # what _env replaced, put back by close()
         self._froze_heap = False
-        # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
-        self.template_code = TemplateCodeCache()
-        # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
-        self.schemas = SchemaCache(persist=use_manifest_cache)
-        # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
-        self.jinja_code = JinjaCodeStore(persist=use_manifest_cache)
-        # ephemeral models' CTEs put in front of their reader without sqlparse (cte_injection.py)
-        self.cte_injection = CteInjector()
+        self._new_stand_ins()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -256,6 +249,17 @@ class DbtRunner:
             raise StageError(stage, year, f"dbt {command} --select {selector} failed: {detail}")
         return invocation
 
+    def _new_stand_ins(self) -> None:
+        """planalign's stand-ins for work dbt repeats, with their counters at zero."""
+        # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
+        self.template_code = TemplateCodeCache()
+        # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
+        self.schemas = SchemaCache(persist=self.use_manifest_cache)
+        # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
+        self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
+        # ephemeral models' CTEs put in front of their reader without sqlparse (cte_injection.py)
+        self.cte_injection = CteInjector()
+
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
         """planalign's stand-ins for work dbt repeats, in place for one invocation: compiled
@@ -334,10 +338,7 @@ class DbtRunner:
         except Exception as exc:  # pragma: no cover
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
-        self.template_code = TemplateCodeCache()
-        self.schemas = SchemaCache(persist=self.use_manifest_cache)
-        self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
-        self.cte_injection = CteInjector()
+        self._new_stand_ins()   # a runner reused for another run counts afresh
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None
