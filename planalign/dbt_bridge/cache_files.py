@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,46 @@ def write_atomically(path: Path, data: bytes) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         return False
+
+
+class CacheFile:
+    """A dict kept in one file: read whole at first use, written whole when it changed.
+
+    ``decode`` turns the file's bytes into the dict (any error: start empty), ``encode`` the
+    dict into bytes. With ``persist=False`` nothing is read or written and the dict lives for
+    the process only (``runtime.manifest_cache: false``).
+    """
+
+    def __init__(self, path: Path, persist: bool, decode: Callable[[bytes], Any],
+                 encode: Callable[[dict], bytes]) -> None:
+        self.path = path
+        self.persist = persist
+        self._decode = decode
+        self._encode = encode
+        self._entries: dict | None = None
+        self._changed = False
+
+    @property
+    def entries(self) -> dict:
+        if self._entries is None:
+            self._entries = {}
+            if self.persist:
+                try:
+                    loaded = self._decode(self.path.read_bytes())
+                    self._entries = loaded if isinstance(loaded, dict) else {}
+                except Exception:   # unreadable, truncated, another format: rebuilt as used
+                    self._entries = {}
+        return self._entries
+
+    def put(self, key: Any, value: Any) -> None:
+        self.entries[key] = value
+        self._changed = True
+
+    def keep_only(self, keys: Iterable[Any]) -> None:
+        """Drop every entry but ``keys`` (a bound on the file's size)."""
+        self._entries = {key: self.entries[key] for key in keys if key in self.entries}
+
+    def save(self) -> None:
+        if self._changed and self.persist and self._entries is not None:
+            if write_atomically(self.path, self._encode(self._entries)):
+                self._changed = False

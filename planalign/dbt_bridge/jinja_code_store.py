@@ -26,7 +26,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
+from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
 
 # what the compiled code depends on besides the text: a new version starts a new file
 _BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")
@@ -68,24 +68,10 @@ class JinjaCodeStore:
     def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
         """``persist=False`` keeps the code for this process only (``runtime.manifest_cache:
         false`` asks for no cache files)."""
-        self.path = path or default_path()
-        self.persist = persist
-        self._stored: dict[str, bytes] | None = None
+        self.file = CacheFile(path or default_path(), persist, decode=marshal.loads, encode=marshal.dumps)
         self._code: dict[str, CodeType] = {}   # used by this process, decoded
-        self._dirty = False
         self.compiled = 0   # texts this process had to compile
         self.loaded = 0     # texts found in the file
-
-    def _load(self) -> dict[str, bytes]:
-        if self._stored is None and not self.persist:
-            self._stored = {}
-        if self._stored is None:
-            try:
-                stored = marshal.loads(self.path.read_bytes())
-                self._stored = stored if isinstance(stored, dict) else {}
-            except (OSError, EOFError, ValueError, TypeError):
-                self._stored = {}
-        return self._stored
 
     def compile(self, original: Any, environment: Any, source: Any, name: str | None = None,
                 filename: str | None = None, raw: bool = False, defer_init: bool = False) -> Any:
@@ -97,7 +83,7 @@ class JinjaCodeStore:
         code = self._code.get(key)
         if code is not None:
             return code
-        stored = self._load().get(key)
+        stored = self.file.entries.get(key)
         if stored is not None:
             try:
                 code = marshal.loads(stored)
@@ -107,19 +93,15 @@ class JinjaCodeStore:
         if code is None:
             code = original(environment, source, name, filename, raw, defer_init)
             self.compiled += 1
-            if self.persist:
-                self._stored[key] = marshal.dumps(code)
-                self._dirty = True
+            if self.file.persist:
+                self.file.put(key, marshal.dumps(code))
         self._code[key] = code
         return code
 
     def save(self) -> None:
-        if not self._dirty or self._stored is None or not self.persist:
-            return
-        if len(self._stored) > MAX_TEXTS:
-            self._stored = {key: self._stored[key] for key in self._code if key in self._stored}
-        if write_atomically(self.path, marshal.dumps(self._stored)):
-            self._dirty = False
+        if len(self.file.entries) > MAX_TEXTS:
+            self.file.keep_only(self._code)
+        self.file.save()
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[bool]:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
+from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
 
 # what the schemas are built from: a new version of any of these may change them
 _BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")
@@ -39,46 +39,24 @@ class SchemaCache:
     def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
         """``persist=False`` keeps the schemas for this process only (``runtime.manifest_cache:
         false`` asks for no cache files)."""
-        self.path = path or default_path()
-        self.persist = persist
-        self._schemas: dict[str, dict[str, Any]] | None = None
-        self._dirty = False
+        self.file = CacheFile(path or default_path(), persist, decode=json.loads,
+                              encode=lambda schemas: json.dumps(schemas, sort_keys=True).encode())
         self.built = 0      # schemas this process had to build
         self.reused = 0     # schemas found in the file (or built earlier in this process)
 
-    def _load(self) -> dict[str, dict[str, Any]]:
-        if self._schemas is None and not self.persist:
-            self._schemas = {}
-        if self._schemas is None:
-            try:
-                loaded = json.loads(self.path.read_text())
-                self._schemas = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError):
-                self._schemas = {}
-        return self._schemas
-
     def schema_of(self, cls: type, build: Any) -> dict[str, Any]:
         """``cls``'s schema: from the cache, or from ``build(cls)`` (dbt's own function)."""
-        schemas = self._load()
         name = f"{cls.__module__}.{cls.__qualname__}"
-        schema = schemas.get(name)
+        schema = self.file.entries.get(name)
         if schema is None:
             self.built += 1
-            built = build(cls)
             # stored as the JSON it will be read back as, so a run that built it validates
             # against exactly what the next run loads
-            schema = json.loads(json.dumps(built))
-            schemas[name] = schema
-            self._dirty = True
+            schema = json.loads(json.dumps(build(cls)))
+            self.file.put(name, schema)
         else:
             self.reused += 1
         return schema
-
-    def save(self) -> None:
-        if not self._dirty or self._schemas is None or not self.persist:
-            return
-        if write_atomically(self.path, json.dumps(self._schemas, sort_keys=True).encode()):
-            self._dirty = False
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[bool]:
@@ -101,4 +79,4 @@ class SchemaCache:
             yield True
         finally:
             dbtClassMixin.json_schema = original
-            self.save()
+            self.file.save()
