@@ -28,6 +28,7 @@ from planalign.dbt_bridge.cte_injection import CteInjector
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.schema_cache import SchemaCache
 from planalign.dbt_bridge.template_code import TemplateCodeCache
+from planalign.dbt_bridge.unheard_events import UnheardEvents
 from planalign.errors import StageError
 
 log = logging.getLogger(__name__)
@@ -259,14 +260,17 @@ class DbtRunner:
         self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
         # ephemeral models' CTEs put in front of their reader without sqlparse (cte_injection.py)
         self.cte_injection = CteInjector()
+        # log events no logger would write, neither built nor formatted (unheard_events.py)
+        self.events = UnheardEvents()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
         """planalign's stand-ins for work dbt repeats, in place for one invocation: compiled
         Jinja per run (template_code) and across runs (jinja_code_store), the config classes'
-        JSON schemas (schema_cache), the CTE injection (cte_injection)."""
+        JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
+        hears (unheard_events)."""
         with (self.template_code.installed(), self.jinja_code.installed(), self.schemas.installed(),
-              self.cte_injection.installed()):
+              self.cte_injection.installed(), self.events.installed()):
             yield
 
     # ------------------------------------------------------------------ stats

@@ -441,6 +441,8 @@ class Coordinator:
                 "jinja_code": {"compiled": run.dbt.jinja_code.compiled, "loaded": run.dbt.jinja_code.loaded},
                 # ephemeral models' CTEs injected by planalign, and by dbt's sqlparse (cte_injection.py)
                 "cte_injection": {"fast": run.dbt.cte_injection.fast, "by_dbt": run.dbt.cte_injection.delegated},
+                # dbt log events no logger would write, skipped unbuilt, and handed to dbt (unheard_events.py)
+                "log_events": {"skipped": run.dbt.events.skipped, "delivered": run.dbt.events.delivered},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

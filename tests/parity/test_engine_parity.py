@@ -205,6 +205,9 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     # and Jinja's compiled code of every text, macros included (jinja_code_store.py)
     code = [record["dbt"]["jinja_code"] for record in (per_year, per_stage)]
     assert all(c["compiled"] + c["loaded"] > 0 for c in code) and min(c["compiled"] for c in code) == 0, code
+    # under --quiet no logger writes dbt's debug and info events: they are skipped, never built
+    # (unheard_events.py); a run without errors or warnings hands dbt none
+    assert all(record["dbt"]["log_events"]["skipped"] > 1000 for record in (per_year, per_stage))
     # dbt's model time is still told per stage (by the models' tags), in one invocation or three
     for record in (per_year, per_stage):
         by_stage = record["dbt"]["model_seconds_by_stage"]
