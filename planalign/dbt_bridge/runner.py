@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from planalign.dbt_bridge.cte_injection import CteInjector
+from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
+from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
+from planalign.dbt_bridge.repeated_results import RepeatedResults
 from planalign.dbt_bridge.schema_cache import SchemaCache
 from planalign.dbt_bridge.template_code import TemplateCodeCache
 from planalign.dbt_bridge.unheard_events import UnheardEvents
@@ -262,15 +265,23 @@ class DbtRunner:
         self.cte_injection = CteInjector()
         # log events no logger would write, neither built nor formatted (unheard_events.py)
         self.events = UnheardEvents()
+        # the nodes' compiled SQL files, written once at the invocation's end (deferred_writes.py)
+        self.writes = DeferredWrites()
+        # macros put into each node's context by dict updates (macro_namespace.py)
+        self.macro_namespace = FlatMacroNamespace()
+        # the plugin modules and the empty result table, made once (repeated_results.py)
+        self.repeats = RepeatedResults()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
         """planalign's stand-ins for work dbt repeats, in place for one invocation: compiled
         Jinja per run (template_code) and across runs (jinja_code_store), the config classes'
         JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
-        hears (unheard_events)."""
+        hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
+        context (macro_namespace), the plugin scan and empty table (repeated_results)."""
         with (self.template_code.installed(), self.jinja_code.installed(), self.schemas.installed(),
-              self.cte_injection.installed(), self.events.installed()):
+              self.cte_injection.installed(), self.events.installed(), self.writes.installed(),
+              self.macro_namespace.installed(), self.repeats.installed()):
             yield
 
     # ------------------------------------------------------------------ stats

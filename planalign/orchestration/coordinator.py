@@ -443,6 +443,14 @@ class Coordinator:
                 "cte_injection": {"fast": run.dbt.cte_injection.fast, "by_dbt": run.dbt.cte_injection.delegated},
                 # dbt log events no logger would write, skipped unbuilt, and handed to dbt (unheard_events.py)
                 "log_events": {"skipped": run.dbt.events.skipped, "delivered": run.dbt.events.delivered},
+                # compiled SQL files written at the invocations' ends (deferred_writes.py)
+                "deferred_writes": run.dbt.writes.files,
+                # node contexts whose macros were put in by dict updates, and by dbt (macro_namespace.py)
+                "macro_namespaces": {"flattened": run.dbt.macro_namespace.flattened,
+                                     "by_dbt": run.dbt.macro_namespace.by_dbt},
+                # plugin scans and empty result tables answered from what the run kept (repeated_results.py)
+                "repeated_results": {"plugin_scans": run.dbt.repeats.plugin_scans_reused,
+                                     "empty_tables": run.dbt.repeats.empty_tables_reused},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,
