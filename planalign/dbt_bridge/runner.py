@@ -279,9 +279,10 @@ class DbtRunner:
         JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
         hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
         context (macro_namespace), the plugin scan and empty table (repeated_results)."""
-        with (self.template_code.installed(), self.jinja_code.installed(), self.schemas.installed(),
-              self.cte_injection.installed(), self.events.installed(), self.writes.installed(),
-              self.macro_namespace.installed(), self.repeats.installed()):
+        with contextlib.ExitStack() as stack:
+            for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
+                             self.writes, self.macro_namespace, self.repeats):
+                stack.enter_context(stand_in.installed())
             yield
 
     # ------------------------------------------------------------------ stats
