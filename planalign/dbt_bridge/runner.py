@@ -26,6 +26,7 @@ from typing import Any
 
 from planalign.dbt_bridge.cte_injection import CteInjector
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
+from planalign.dbt_bridge.flag_source import FlagSource
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.repeated_results import RepeatedResults
@@ -271,6 +272,8 @@ class DbtRunner:
         self.macro_namespace = FlatMacroNamespace()
         # the plugin modules and the empty result table, made once (repeated_results.py)
         self.repeats = RepeatedResults()
+        # the module that declared each behaviour flag, found without inspect.stack() (flag_source.py)
+        self.flag_source = FlagSource()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
@@ -278,10 +281,11 @@ class DbtRunner:
         Jinja per run (template_code) and across runs (jinja_code_store), the config classes'
         JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
         hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
-        context (macro_namespace), the plugin scan and empty table (repeated_results)."""
+        context (macro_namespace), the plugin scan and empty table (repeated_results), the
+        behaviour flags' source module (flag_source)."""
         with contextlib.ExitStack() as stack:
             for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
-                             self.writes, self.macro_namespace, self.repeats):
+                             self.writes, self.macro_namespace, self.repeats, self.flag_source):
                 stack.enter_context(stand_in.installed())
             yield
 

@@ -451,6 +451,8 @@ class Coordinator:
                 # plugin scans and empty result tables answered from what the run kept (repeated_results.py)
                 "repeated_results": {"plugin_scans": run.dbt.repeats.plugin_scans_reused,
                                      "empty_tables": run.dbt.repeats.empty_tables_reused},
+                # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
+                "flag_sources": run.dbt.flag_source.found,
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,

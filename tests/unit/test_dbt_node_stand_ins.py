@@ -1,6 +1,6 @@
 """The stand-ins for dbt's per-node repeats give what dbt gives: the compiled SQL files
 (deferred_writes), each node's Jinja context (macro_namespace), the plugin modules and the
-empty result table (repeated_results)."""
+empty result table (repeated_results), a behaviour flag's source module (flag_source)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from planalign.dbt_bridge import macro_namespace
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
+from planalign.dbt_bridge.flag_source import FlagSource
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.repeated_results import RepeatedResults
 from planalign.dbt_bridge.runner import import_dbt_runner
@@ -55,6 +56,27 @@ def test_the_plugin_scan_and_the_empty_table_are_made_once():
     assert agate_helper.empty_table() is not agate_helper.empty_table()   # dbt's own, after the block
 
 
+def _flag_sources() -> list[str]:
+    """The source dbt gives flags declared here without one: the module that rendered them,
+    from a frame several calls below the flags' own module (as the adapter's are)."""
+    from dbt_common.behavior_flags import Behavior
+
+    flags = [{"name": "flag_a", "default": False, "description": "a"},
+             {"name": "flag_b", "default": True, "docs_url": "https://example.com", "source": "given"}]
+    behavior = Behavior(flags, {})
+    return [flag._behavior_change_event.flag_source for flag in behavior._flags]
+
+
+def test_a_flag_gets_the_source_dbt_would_give_it():
+    by_dbt = _flag_sources()
+    sources = FlagSource()
+    with sources.installed() as active:
+        assert active
+        ours = _flag_sources()
+    assert ours == by_dbt == [__name__, "given"]
+    assert sources.found == 2   # dbt looks it up for a flag with its own source too (dict.get's default)
+
+
 def test_flat_context_takes_the_highest_level_of_each_name():
     class Context:
         def __init__(self):
@@ -95,6 +117,7 @@ def test_a_real_run_gets_dbts_contexts_and_files(tmp_path, monkeypatch):
     assert record["dbt"]["macro_namespaces"] == {"flattened": len(compared), "by_dbt": 0}
     assert record["dbt"]["repeated_results"]["plugin_scans"] == 1    # two invocations, one scan
     assert record["dbt"]["repeated_results"]["empty_tables"] > 20
+    assert record["dbt"]["flag_sources"] >= 2   # dbt-duckdb's behaviour flags, each invocation
     run_files = sorted((tmp_path / "dbt_target" / "run").rglob("*.sql"))
     assert len(run_files) > 15 and record["dbt"]["deferred_writes"] >= 2 * len(run_files)
     snapshot = next(path for path in run_files if path.stem == "fct_workforce_snapshot")
@@ -105,10 +128,12 @@ def test_installed_only_for_the_block():
     import dbt.contracts.graph.nodes as nodes
     import dbt_common.clients.agate_helper as agate_helper
     from dbt.context.manifest import ManifestContext
+    from dbt_common.behavior_flags import BehaviorFlagRendered
 
-    before = (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table)
-    for stand_in in (FlatMacroNamespace(), DeferredWrites(), RepeatedResults()):
+    before = (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table, BehaviorFlagRendered._default_source)
+    for stand_in in (FlatMacroNamespace(), DeferredWrites(), RepeatedResults(), FlagSource()):
         with pytest.raises(RuntimeError), stand_in.installed() as active:
             assert active
             raise RuntimeError("an invocation that fails")
-    assert (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table) == before
+    assert (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table,
+            BehaviorFlagRendered._default_source) == before
