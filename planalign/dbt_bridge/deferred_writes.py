@@ -15,43 +15,37 @@ previous ones.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
+from typing import Any
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 
-class DeferredWrites:
+class DeferredWrites(StandIn):
     """Counts the files it wrote at an invocation's end."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.files = 0
+        self._pending: dict[str, str] = {}
+        self._write_file: Any = None
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Collect node writes while the block runs and write them after; yields whether it could."""
-        try:
-            import dbt.contracts.graph.nodes as nodes
-        except ImportError:
-            yield False
-            return
-        write_file = getattr(nodes, "write_file", None)
-        if write_file is None:
-            yield False
-            return
-        pending: dict[str, str] = {}
-        lock = threading.Lock()
+    def replacements(self) -> list[Replacement] | None:
+        import dbt.contracts.graph.nodes as nodes
 
-        def collect(path: str, contents: str = "") -> bool:
-            with lock:
-                pending.pop(path, None)   # a path written twice keeps its last content, written last
-                pending[path] = contents
-            return True
+        self._write_file = getattr(nodes, "write_file", None)
+        if self._write_file is None:
+            return None
+        self._pending = {}
+        return [(nodes, "write_file", self._collect)]
 
-        nodes.write_file = collect
-        try:
-            yield True
-        finally:
-            nodes.write_file = write_file
-            for path, contents in pending.items():
-                write_file(path, contents)
-            self.files += len(pending)
+    def _collect(self, path: str, contents: str = "") -> bool:
+        with self._lock:
+            self._pending.pop(path, None)   # a path written twice keeps its last content, written last
+            self._pending[path] = contents
+        return True
+
+    def finished(self) -> None:
+        pending, self._pending = self._pending, {}
+        for path, contents in pending.items():
+            self._write_file(path, contents)
+        self.count("files", len(pending))

@@ -14,38 +14,29 @@ only while planalign's invocation runs.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import sys
-import threading
-from collections.abc import Iterator
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 
-class FlagSource:
+class FlagSource(StandIn):
     """Counts the flag sources it found."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.found = 0
-        self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Find flag sources by walking frames while the block runs; yields whether it could."""
-        try:
-            from dbt_common import behavior_flags
-        except ImportError:
-            yield False
-            return
+    def replacements(self) -> list[Replacement] | None:
+        from dbt_common import behavior_flags
+
         rendered = getattr(behavior_flags, "BehaviorFlagRendered", None)
-        original = rendered.__dict__.get("_default_source") if rendered is not None else None
-        if not isinstance(original, staticmethod):
-            yield False
-            return
+        if rendered is None or not isinstance(vars(rendered).get("_default_source"), staticmethod):
+            return None
         own_module = behavior_flags.__name__
 
         def default_source() -> str:
-            with self._lock:
-                self.found += 1
+            self.count("found")
             frame = sys._getframe(1)
             while frame is not None:
                 module = inspect.getmodule(frame)
@@ -54,8 +45,4 @@ class FlagSource:
                 frame = frame.f_back
             return "Unknown"
 
-        rendered._default_source = staticmethod(default_source)
-        try:
-            yield True
-        finally:
-            rendered._default_source = original
+        return [(rendered, "_default_source", staticmethod(default_source))]

@@ -16,10 +16,9 @@ another kind (dbt's test namespace) goes to dbt's own method.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
 from typing import Any
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 
 def flat_context(context: Any, base_to_dict: Any, namespace_levels: list[dict[str, Any]]) -> dict[str, Any]:
@@ -31,41 +30,29 @@ def flat_context(context: Any, base_to_dict: Any, namespace_levels: list[dict[st
     return flat
 
 
-class FlatMacroNamespace:
+class FlatMacroNamespace(StandIn):
     """Counts the contexts it flattened and those it left to dbt."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.flattened = 0
         self.by_dbt = 0
-        self._lock = threading.Lock()   # contexts are built in dbt's worker threads
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Flatten macro namespaces by updates while the block runs; yields whether it could."""
-        try:
-            from dbt.context.macros import MacroNamespace
-            from dbt.context.manifest import ManifestContext
-        except ImportError:
-            yield False
-            return
-        to_dict = ManifestContext.__dict__.get("to_dict")
+    def replacements(self) -> list[Replacement] | None:
+        from dbt.context.macros import MacroNamespace
+        from dbt.context.manifest import ManifestContext
+
+        to_dict = vars(ManifestContext).get("to_dict")
         if to_dict is None or not hasattr(MacroNamespace, "_search_order"):
-            yield False
-            return
+            return None
 
         def flattening_to_dict(context: Any) -> dict[str, Any]:
             namespace = context.namespace
             if type(namespace) is not MacroNamespace:
-                with self._lock:
-                    self.by_dbt += 1
+                self.count("by_dbt")
                 return to_dict(context)
-            with self._lock:
-                self.flattened += 1
+            self.count("flattened")
             return flat_context(context, super(ManifestContext, type(context)).to_dict,
                                 list(namespace._search_order()))
 
-        ManifestContext.to_dict = flattening_to_dict
-        try:
-            yield True
-        finally:
-            ManifestContext.to_dict = to_dict
+        return [(ManifestContext, "to_dict", flattening_to_dict)]

@@ -16,56 +16,44 @@ Like the other stand-ins they are in place only while planalign's invocation run
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
 from typing import Any
 
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
-class RepeatedResults:
+
+class RepeatedResults(StandIn):
     """Counts the plugin scans and empty tables it answered from what it kept."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.plugin_scans_reused = 0
         self.empty_tables_reused = 0
         self._plugin_modules: dict[str, Any] | None = None
         self._empty_table: Any = None
-        self._lock = threading.Lock()   # statements run in dbt's worker threads
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Answer both from what was kept while the block runs; yields whether it could."""
-        try:
-            import dbt_common.clients.agate_helper as agate_helper
-            from dbt.plugins.manager import PluginManager
-        except ImportError:
-            yield False
-            return
-        scan = PluginManager.__dict__.get("get_prefixed_modules")
+    def replacements(self) -> list[Replacement] | None:
+        import dbt_common.clients.agate_helper as agate_helper
+        from dbt.plugins.manager import PluginManager
+
+        scan = vars(PluginManager).get("get_prefixed_modules")
         empty_table = getattr(agate_helper, "empty_table", None)
         if not isinstance(scan, classmethod) or empty_table is None:
-            yield False
-            return
+            return None
 
         def kept_modules(cls: type) -> dict[str, Any]:
             if self._plugin_modules is None:
                 self._plugin_modules = scan.__func__(cls)
             else:
-                self.plugin_scans_reused += 1
+                self.count("plugin_scans_reused")
             return dict(self._plugin_modules)
 
         def kept_empty_table() -> Any:
             with self._lock:
                 if self._empty_table is None:
                     self._empty_table = empty_table()
-                else:
-                    self.empty_tables_reused += 1
-                return self._empty_table
+                    return self._empty_table
+            self.count("empty_tables_reused")
+            return self._empty_table
 
-        PluginManager.get_prefixed_modules = classmethod(kept_modules)
-        agate_helper.empty_table = kept_empty_table
-        try:
-            yield True
-        finally:
-            PluginManager.get_prefixed_modules = scan
-            agate_helper.empty_table = empty_table
+        return [(PluginManager, "get_prefixed_modules", classmethod(kept_modules)),
+                (agate_helper, "empty_table", kept_empty_table)]

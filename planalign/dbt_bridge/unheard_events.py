@@ -28,11 +28,10 @@ lock) and puts dbt's methods back after. A dbt that renames what it patches is l
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from typing import Any
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 # the Python logging level dbt's loggers use for each event level (dbt_common's logger.py)
 _PYTHON_LEVEL = {"debug": logging.DEBUG, "test": logging.DEBUG, "info": logging.INFO}
@@ -44,41 +43,25 @@ def _level_name(level: Any) -> str:
     return str(getattr(level, "value", level))
 
 
-class UnheardEvents:
+class UnheardEvents(StandIn):
     """Counts the events it skipped and those it handed to dbt's event manager."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.skipped = 0
         self.delivered = 0
-        self._lock = threading.Lock()   # dbt fires from its worker threads
 
-    def _count(self, skipped: bool) -> None:
-        with self._lock:
-            if skipped:
-                self.skipped += 1
-            else:
-                self.delivered += 1
+    def replacements(self) -> list[Replacement] | None:
+        from dbt.tracking import track_behavior_change_warn
+        from dbt_common.events import base_types, event_manager, logger
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Skip and defer unheard events while the block runs; yields whether it could."""
-        try:
-            from dbt.tracking import track_behavior_change_warn
-            from dbt_common.events import base_types, event_manager, logger
-        except ImportError:
-            yield False
-            return
         manager_class, event_class = event_manager.EventManager, base_types.BaseEvent
-        originals = {"fire_event": manager_class.__dict__.get("fire_event"),
-                     "__init__": event_class.__dict__.get("__init__"),
-                     "__getattr__": event_class.__dict__.get("__getattr__"),
-                     "__setattr__": event_class.__dict__.get("__setattr__")}
+        fire_event = vars(manager_class).get("fire_event")
+        build_event = vars(event_class).get("__init__")
         print_events = getattr(logger, "PRINT_EVENT_NAMES", None)
-        if any(value is None for value in originals.values()) or print_events is None:
-            yield False
-            return
-        build_event = originals["__init__"]
-        fire_event = originals["fire_event"]
+        if (fire_event is None or build_event is None or print_events is None
+                or not all(name in vars(event_class) for name in ("__getattr__", "__setattr__"))):
+            return None
 
         def heard(manager: Any, event: Any, level: Any) -> bool:
             """Could anything see this event? True unless that is certainly not so."""
@@ -97,9 +80,9 @@ class UnheardEvents:
         def skipping_fire_event(manager: Any, e: Any, level: Any = None, node: Any = None,
                                 force_warn_or_error_handling: bool = False) -> None:
             if not force_warn_or_error_handling and not heard(manager, e, level):
-                self._count(skipped=True)
+                self.count("skipped")
                 return
-            self._count(skipped=False)
+            self.count("delivered")
             fire_event(manager, e, level=level, node=node, force_warn_or_error_handling=force_warn_or_error_handling)
 
         def deferred_init(event: Any, *args: Any, **kwargs: Any) -> None:
@@ -121,12 +104,5 @@ class UnheardEvents:
             else:
                 setattr(event.pb_msg, key, value)
 
-        manager_class.fire_event = skipping_fire_event
-        event_class.__init__ = deferred_init
-        event_class.__getattr__ = deferred_getattr
-        event_class.__setattr__ = deferred_setattr
-        try:
-            yield True
-        finally:
-            for name, original in originals.items():
-                setattr(manager_class if name == "fire_event" else event_class, name, original)
+        return [(manager_class, "fire_event", skipping_fire_event), (event_class, "__init__", deferred_init),
+                (event_class, "__getattr__", deferred_getattr), (event_class, "__setattr__", deferred_setattr)]

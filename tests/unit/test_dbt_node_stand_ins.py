@@ -137,3 +137,27 @@ def test_installed_only_for_the_block():
             raise RuntimeError("an invocation that fails")
     assert (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table,
             BehaviorFlagRendered._default_source) == before
+
+
+def test_a_stand_in_puts_back_exactly_what_it_replaced():
+    from planalign.dbt_bridge.stand_in import StandIn
+
+    class Owner:
+        @staticmethod
+        def kept():
+            return "dbt's"
+
+    class Patching(StandIn):
+        def replacements(self):
+            return [(Owner, "kept", staticmethod(lambda: "ours")), (Owner, "added", 1)]
+
+    class Lacking(StandIn):
+        def replacements(self):
+            raise ImportError("a dbt without the module")
+
+    raw = vars(Owner)["kept"]
+    with Patching().installed() as active:
+        assert active and Owner.kept() == "ours" and Owner.added == 1
+    assert vars(Owner)["kept"] is raw and not hasattr(Owner, "added")
+    with Lacking().installed() as active:
+        assert active is False
