@@ -20,10 +20,11 @@ runs (under dbt's lock) and puts the original back after.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 # whitespace, "-- ..." line comments and "/* ... */" block comments before the first word
 _LEADING = re.compile(r"(?:\s+|--[^\r\n]*(?:\r\n|\r|\n|$)|/\*.*?\*/)*", re.DOTALL)
@@ -56,23 +57,22 @@ def inject_ctes(sql: str, ctes: list[Any], fallback: Callable[[str, list[Any]], 
     return fallback(sql, ctes)
 
 
-class CteInjector:
+class CteInjector(StandIn):
     """Counts the calls it answered itself (``fast``) and those it handed to dbt."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.fast = 0
         self.delegated = 0
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Route dbt's CTE injection through ``inject_ctes`` while the block runs; yields
-        whether it could (False when dbt's module has no such function)."""
+    def replacements(self) -> list[Replacement] | None:
+        """Route dbt's CTE injection through ``inject_ctes`` (none when dbt's module has no
+        such function)."""
         import dbt.compilation as module
 
         original = getattr(module, "inject_ctes_into_sql", None)
         if original is None:
-            yield False
-            return
+            return None
 
         def delegate(sql: str, ctes: list[Any]) -> str:
             self.delegated += 1
@@ -85,8 +85,4 @@ class CteInjector:
                 self.fast += 1
             return out
 
-        module.inject_ctes_into_sql = injected
-        try:
-            yield True
-        finally:
-            module.inject_ctes_into_sql = original
+        return [(module, "inject_ctes_into_sql", injected)]

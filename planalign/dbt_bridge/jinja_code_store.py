@@ -16,17 +16,16 @@ asked for, or when ``DBT_MACRO_DEBUGGING`` makes dbt give the code a file name o
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
 from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 # what the compiled code depends on besides the text: a new version starts a new file
 _BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")
@@ -62,12 +61,13 @@ def environment_signature(environment: Any) -> str:
     return "\n".join(parts)
 
 
-class JinjaCodeStore:
+class JinjaCodeStore(StandIn):
     """Compiled code by (environment signature, name, text), read from and written to one file."""
 
     def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
         """``persist=False`` keeps the code for this process only (``runtime.manifest_cache:
         false`` asks for no cache files)."""
+        super().__init__()
         self.file = CacheFile(path or default_path(), persist, decode=marshal.loads, encode=marshal.dumps)
         self._code: dict[str, CodeType] = {}   # used by this process, decoded
         self.compiled = 0   # texts this process had to compile
@@ -103,24 +103,19 @@ class JinjaCodeStore:
             self.file.keep_only(self._code)
         self.file.save()
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Route Jinja's compilation through this store while the block runs."""
+    def replacements(self) -> list[Replacement] | None:
+        """Route Jinja's compilation through this store."""
         import jinja2
 
-        original = jinja2.Environment.__dict__.get("compile")
+        original = vars(jinja2.Environment).get("compile")
         if original is None:
-            yield False
-            return
-        store = self
+            return None
 
         def compile(environment: Any, source: Any, name: str | None = None, filename: str | None = None,
                     raw: bool = False, defer_init: bool = False) -> Any:
-            return store.compile(original, environment, source, name, filename, raw, defer_init)
+            return self.compile(original, environment, source, name, filename, raw, defer_init)
 
-        jinja2.Environment.compile = compile
-        try:
-            yield True
-        finally:
-            jinja2.Environment.compile = original
-            self.save()
+        return [(jinja2.Environment, "compile", compile)]
+
+    def finished(self) -> None:
+        self.save()

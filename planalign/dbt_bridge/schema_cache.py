@@ -17,13 +17,12 @@ read or written costs only the build it would have saved.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 # what the schemas are built from: a new version of any of these may change them
 _BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")
@@ -33,12 +32,13 @@ def default_path() -> Path:
     return cache_root() / "dbt-schemas" / f"{versions_digest(_BUILT_BY).hexdigest()[:32]}.json"
 
 
-class SchemaCache:
+class SchemaCache(StandIn):
     """JSON schemas by class (module and qualified name), read from and written to one file."""
 
     def __init__(self, path: Path | None = None, *, persist: bool = True) -> None:
         """``persist=False`` keeps the schemas for this process only (``runtime.manifest_cache:
         false`` asks for no cache files)."""
+        super().__init__()
         self.file = CacheFile(path or default_path(), persist, decode=json.loads,
                               encode=lambda schemas: json.dumps(schemas, sort_keys=True).encode())
         self.built = 0      # schemas this process had to build
@@ -58,25 +58,19 @@ class SchemaCache:
             self.reused += 1
         return schema
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Serve dbt_common's ``json_schema`` from this cache while the block runs; yields
-        whether it could (False when dbt_common has no such method to stand in for)."""
+    def replacements(self) -> list[Replacement] | None:
+        """Serve dbt_common's ``json_schema`` from this cache (none when dbt_common has no such
+        method to stand in for)."""
         from dbt_common.dataclass_schema import dbtClassMixin
 
-        original = dbtClassMixin.__dict__.get("json_schema")
-        build = getattr(original, "__func__", None)
+        build = getattr(vars(dbtClassMixin).get("json_schema"), "__func__", None)
         if build is None:
-            yield False
-            return
-        cache = self
+            return None
 
         def json_schema(cls: type) -> dict[str, Any]:
-            return cache.schema_of(cls, build)
+            return self.schema_of(cls, build)
 
-        dbtClassMixin.json_schema = classmethod(json_schema)
-        try:
-            yield True
-        finally:
-            dbtClassMixin.json_schema = original
-            self.file.save()
+        return [(dbtClassMixin, "json_schema", classmethod(json_schema))]
+
+    def finished(self) -> None:
+        self.file.save()

@@ -23,16 +23,16 @@ is replaced and dbt compiles as it always did.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from types import CodeType
 from typing import Any
+
+from planalign.dbt_bridge.stand_in import Replacement, StandIn
 
 # how many distinct texts are kept; a run has ~100, so this only guards a pathological project
 MAX_TEXTS = 4096
 
 
-class TemplateCodeCache:
+class TemplateCodeCache(StandIn):
     """Compiled Jinja code by (text, native, capture_macros), for one run.
 
     dbt's threads may call in at once: two that miss on the same text both compile it and
@@ -40,6 +40,7 @@ class TemplateCodeCache:
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self._code: dict[tuple[str, bool, bool], CodeType] = {}
         self.hits = 0
         self.misses = 0
@@ -67,19 +68,12 @@ class TemplateCodeCache:
                 self.hits += 1
             return environment.template_class.from_code(environment, code, environment.make_globals(ctx), None)
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[bool]:
-        """Route dbt's node rendering through this cache while the block runs; yields whether it
-        could (False when dbt's module has no ``get_template`` to stand in for)."""
+    def replacements(self) -> list[Replacement] | None:
+        """Route dbt's node rendering through this cache (none when dbt's module has no
+        ``get_template`` to stand in for)."""
         # the module whose global get_template renders nodes and config strings
         import dbt.clients.jinja as module
 
-        original = getattr(module, "get_template", None)
-        if original is None:
-            yield False
-            return
-        module.get_template = self.get_template
-        try:
-            yield True
-        finally:
-            module.get_template = original
+        if getattr(module, "get_template", None) is None:
+            return None
+        return [(module, "get_template", self.get_template)]
