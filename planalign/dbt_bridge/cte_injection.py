@@ -74,15 +74,16 @@ class CteInjector(StandIn):
         if original is None:
             return None
 
-        def delegate(sql: str, ctes: list[Any]) -> str:
-            self.delegated += 1
-            return original(sql, ctes)
-
         def injected(sql: str, ctes: list[Any]) -> str:
-            before = self.delegated
+            asked_dbt = []   # this call's own flag: the counters are shared by dbt's threads
+
+            def delegate(sql: str, ctes: list[Any]) -> str:
+                asked_dbt.append(True)
+                return original(sql, ctes)
+
             out = inject_ctes(sql, ctes, delegate)
-            if self.delegated == before and ctes:
-                self.fast += 1
+            if ctes:
+                self.count("delegated" if asked_dbt else "fast")
             return out
 
         return [(module, "inject_ctes_into_sql", injected)]

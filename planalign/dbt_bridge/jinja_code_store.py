@@ -87,12 +87,12 @@ class JinjaCodeStore(StandIn):
         if stored is not None:
             try:
                 code = marshal.loads(stored)
-                self.loaded += 1
+                self.count("loaded")
             except (EOFError, ValueError, TypeError):
                 code = None
         if code is None:
             code = original(environment, source, name, filename, raw, defer_init)
-            self.compiled += 1
+            self.count("compiled")
             if self.file.persist:
                 self.file.put(key, marshal.dumps(code))
         self._code[key] = code

@@ -49,13 +49,13 @@ class SchemaCache(StandIn):
         name = f"{cls.__module__}.{cls.__qualname__}"
         schema = self.file.entries.get(name)
         if schema is None:
-            self.built += 1
+            self.count("built")
             # stored as the JSON it will be read back as, so a run that built it validates
             # against exactly what the next run loads
             schema = json.loads(json.dumps(build(cls)))
             self.file.put(name, schema)
         else:
-            self.reused += 1
+            self.count("reused")
         return schema
 
     def replacements(self) -> list[Replacement] | None:

@@ -36,7 +36,7 @@ class TemplateCodeCache(StandIn):
     """Compiled Jinja code by (text, native, capture_macros), for one run.
 
     dbt's threads may call in at once: two that miss on the same text both compile it and
-    store equal code, which is harmless; ``hits`` and ``misses`` are then only close counts.
+    store equal code, which is harmless, and both count as misses.
     """
 
     def __init__(self) -> None:
@@ -60,12 +60,12 @@ class TemplateCodeCache(StandIn):
             key = (source, bool(native), bool(capture_macros))
             code = self._code.get(key)
             if code is None:
-                self.misses += 1
+                self.count("misses")
                 code = environment.compile(source)
                 if len(self._code) < MAX_TEXTS:
                     self._code[key] = code
             else:
-                self.hits += 1
+                self.count("hits")
             return environment.template_class.from_code(environment, code, environment.make_globals(ctx), None)
 
     def replacements(self) -> list[Replacement] | None:
