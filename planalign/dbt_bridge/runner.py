@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from planalign.dbt_bridge.cte_injection import CteInjector
+from planalign.dbt_bridge.deferred_codegen import DeferredCodegen
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.flag_source import FlagSource
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
@@ -77,26 +78,23 @@ def _thaw_heap() -> None:
             gc.unfreeze()
 
 
+# mashumaro's code generation for the classes dbt defines, deferred from the import to each
+# class's first use (deferred_codegen.py); one import a process, so one stand-in and its counters
+IMPORT_CODEGEN = DeferredCodegen()
+
+
 @functools.cache
 def import_dbt_runner() -> type:
     """dbt's ``dbtRunner``, imported with mashumaro's code generation deferred to first use.
 
-    Why: importing dbt is the largest single cost before a sql run's first model (~3.3 s here).
-    Most of dbt's serializable classes already compile their ``from_dict``/``to_dict`` lazily
-    (dbt_common's config), but ~45 others defined during the import (mashumaro's JSON-schema
-    models, ~0.4 s, and dbt's record types) compile theirs at once, and a run never calls most
-    of them. mashumaro reads the default when a class is defined, so it is set for the
-    import alone and put back after it; later classes in the process are not affected. Cached:
-    every later call returns the class without touching that process-wide default again.
+    Why: importing dbt is the largest single cost before a sql run's first model (~3.2 s
+    here), and a quarter of it generated serialization methods for classes a run never
+    serializes (``DeferredCodegen``). The stand-in is in place for the import alone; classes
+    defined later in the process are generated as mashumaro always does. Cached: every later
+    call returns the class without touching mashumaro again.
     """
-    from mashumaro.config import BaseConfig
-
-    before = BaseConfig.lazy_compilation
-    BaseConfig.lazy_compilation = True
-    try:
+    with IMPORT_CODEGEN.installed():
         from dbt.cli.main import dbtRunner
-    finally:
-        BaseConfig.lazy_compilation = before
     return dbtRunner
 
 

@@ -17,6 +17,7 @@ from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
 from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
 from planalign.dbt_bridge import DbtRunner
+from planalign.dbt_bridge.runner import IMPORT_CODEGEN
 from planalign.engines.model_builders import STAGE_OF_TAG
 from planalign.errors import ConfigError, StageError
 from planalign.locking import DatabaseLock, DatabaseLocked
@@ -453,6 +454,9 @@ class Coordinator:
                                      "empty_tables": run.dbt.repeats.empty_tables_reused},
                 # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
                 "flag_sources": run.dbt.flag_source.found,
+                # this process's dbt import: serialization method sets left to their first call,
+                # and how many have been generated since (deferred_codegen.py)
+                "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},
             },
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,
