@@ -586,7 +586,8 @@ _DUCKDB_SIZE = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*$"
 
 
 class RuntimeConfig(Strict):
-    duckdb_threads: Annotated[int, Field(ge=1, le=256)] = 2
+    # DuckDB's threads: a count, or auto (1 below 16,000 census rows, else 2; planalign.db.resolve_duckdb_threads)
+    duckdb_threads: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     dbt_threads: Annotated[int, Field(ge=1, le=64)] = 2   # as conf/runtime/default.yaml (measured there)
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
     # Polars' executor for collect(): in-memory has less fixed cost per query (~25 a year)

@@ -15,7 +15,14 @@ import psutil
 from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
-from planalign.db import connect, execute, new_instance_name, resolve_memory_limit, resolve_row_group_size
+from planalign.db import (
+    connect,
+    execute,
+    new_instance_name,
+    resolve_duckdb_threads,
+    resolve_memory_limit,
+    resolve_row_group_size,
+)
 from planalign.dbt_bridge import DbtRunner
 from planalign.dbt_bridge.runner import IMPORT_CODEGEN
 from planalign.engines.model_builders import STAGE_OF_TAG
@@ -131,7 +138,7 @@ class Coordinator:
         instance = new_instance_name()
         rows = self._prepared.info["rows_clean"]   # the census size sets DuckDB's "auto" settings
         try:
-            con = connect(database, threads=s.runtime.duckdb_threads,
+            con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows),
                           memory_limit=resolve_memory_limit(s.runtime.memory_limit, rows),
                           checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
                           row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows))
@@ -503,7 +510,8 @@ class Coordinator:
             tips.append(f"estimated working set {need:,.0f} MiB exceeds 80% of available memory "
                         f"({available:,.0f} MiB): set runtime.memory_limit (e.g. '{int(available * 0.6)}MB') "
                         "so DuckDB spills to disk, and run fewer parallel jobs")
-        if self.settings.runtime.duckdb_threads > (psutil.cpu_count() or 1):
+        threads = self.settings.runtime.duckdb_threads
+        if isinstance(threads, int) and threads > (psutil.cpu_count() or 1):
             tips.append(f"runtime.duckdb_threads={self.settings.runtime.duckdb_threads} exceeds the "
                         f"{psutil.cpu_count()} CPUs of this machine")
         if stats["system_used_percent"] > 90:

@@ -17,6 +17,7 @@ from planalign.db import (
     NESTED_LOOP_JOIN_ROWS,
     connect,
     new_instance_name,
+    resolve_duckdb_threads,
     resolve_memory_limit,
     resolve_row_group_size,
 )
@@ -61,6 +62,14 @@ def test_auto_row_group_size_follows_the_census_size():
     assert resolve_row_group_size(32768, 1_000_000) == 32768 and resolve_row_group_size(None, 150) is None
 
 
+def test_auto_duckdb_threads_follow_the_census_size():
+    # one thread while a year's queries are too small to split (measured up to 12,000 rows),
+    # two from 16,000 (slower with one at 25,000 and 60,000)
+    assert resolve_duckdb_threads("auto", 150) == resolve_duckdb_threads("auto", 15_999) == 1
+    assert resolve_duckdb_threads("auto", 16_000) == resolve_duckdb_threads("auto", 1_000_000) == 2
+    assert resolve_duckdb_threads(3, 150) == 3
+
+
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
     assert resolve_memory_limit("auto", 150) == resolve_memory_limit("auto", 60_000) == "384MB"
     assert resolve_memory_limit("auto", 1_000_000) == "5860MB"
@@ -70,11 +79,13 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
                                            "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
         run = coordinator._open()
         limit = run.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        threads = run.con.execute("select current_setting('threads')").fetchall()[0][0]
         # a connection of dbt's to the run's instance shares the planner settings
         with duckdb.connect(run.dbt.instance) as dbt_side:
             threshold = dbt_side.execute("select current_setting('nested_loop_join_threshold')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
     assert threshold == NESTED_LOOP_JOIN_ROWS
+    assert threads == 1   # and the auto thread count of a 150-person census
 
 
 def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
