@@ -40,21 +40,22 @@ def resolve_row_group_size(setting: int | str | None, census_rows: int) -> int |
     return None if setting is None else int(setting)
 
 
-AUTO_ONE_THREAD_BELOW = 16_000   # census rows below which ``auto`` gives DuckDB one thread
-AUTO_THREADS_ABOVE = 2           # and from which it gives it two (the machines planalign is measured on)
+AUTO_ONE_THREAD_BELOW = 16_000   # census rows below which ``auto`` gives an engine=sql run one DuckDB thread
+AUTO_THREADS = 2                 # what ``auto`` gives every other run (the machines planalign is measured on)
 
 
-def resolve_duckdb_threads(setting: int | str, census_rows: int) -> int:
+def resolve_duckdb_threads(setting: int | str, census_rows: int, engine_name: str | None) -> int:
     """DuckDB's thread count for a run.
 
-    Why ``auto``: below a few thousand rows a model's query has nothing to split, and a second
-    thread only adds its start and its synchronisation to each of the ~30 statements a year,
-    while dbt already runs two models at once. Measured on 2 cores (docs/benchmarks.md), one
-    thread against two: 150 x 5 sql 0.96x, 7,500 x 5 0.95x, 12,000 x 5 0.92x, but 25,000 x 5
-    1.06x and 60,000 x 5 1.16x.
+    Why ``auto``: under ``engine=sql`` with a small census a model's query has nothing to split,
+    and a second thread only adds its start and its synchronisation to each of the ~30
+    statements of a year, while dbt already runs two models at once. Measured on 2 cores
+    (docs/benchmarks.md), one thread against two: 150 x 5 sql 0.96x, 7,500 x 5 0.95x,
+    12,000 x 5 0.92x, but 25,000 x 5 1.06x and 60,000 x 5 1.16x; and 150 x 5 polars, whose
+    DuckDB work is Arrow writes beside the invariant checks, 1.06x.
     """
     if setting == "auto":
-        return 1 if census_rows < AUTO_ONE_THREAD_BELOW else AUTO_THREADS_ABOVE
+        return 1 if engine_name == "sql" and census_rows < AUTO_ONE_THREAD_BELOW else AUTO_THREADS
     return int(setting)
 
 

@@ -10,10 +10,10 @@ def parallel_jobs(threads_per_job: int | str = 1, polars_threads: int = 1, job_m
     DuckDB's ``auto`` threads count as the most it may take (planalign.db)."""
     import psutil
 
-    from planalign.db import AUTO_THREADS_ABOVE
+    from planalign.db import AUTO_THREADS
 
     cores = psutil.cpu_count(logical=True) or 1
-    duckdb_threads = AUTO_THREADS_ABOVE if threads_per_job == "auto" else int(threads_per_job)
+    duckdb_threads = AUTO_THREADS if threads_per_job == "auto" else int(threads_per_job)
     per_job_threads = max(duckdb_threads, int(polars_threads), 1)
     by_cores = max(1, cores // per_job_threads)
     available_mib = psutil.virtual_memory().available / 2**20

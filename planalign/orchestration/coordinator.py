@@ -138,7 +138,7 @@ class Coordinator:
         instance = new_instance_name()
         rows = self._prepared.info["rows_clean"]   # the census size sets DuckDB's "auto" settings
         try:
-            con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows),
+            con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows, getattr(self.engine, "name", None)),
                           memory_limit=resolve_memory_limit(s.runtime.memory_limit, rows),
                           checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
                           row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows))

@@ -63,11 +63,12 @@ def test_auto_row_group_size_follows_the_census_size():
 
 
 def test_auto_duckdb_threads_follow_the_census_size():
-    # one thread while a year's queries are too small to split (measured up to 12,000 rows),
-    # two from 16,000 (slower with one at 25,000 and 60,000)
-    assert resolve_duckdb_threads("auto", 150) == resolve_duckdb_threads("auto", 15_999) == 1
-    assert resolve_duckdb_threads("auto", 16_000) == resolve_duckdb_threads("auto", 1_000_000) == 2
-    assert resolve_duckdb_threads(3, 150) == 3
+    # engine=sql: one thread while a year's queries are too small to split (measured up to
+    # 12,000 rows), two from 16,000 (slower with one at 25,000 and 60,000); polars: two
+    assert resolve_duckdb_threads("auto", 150, "sql") == resolve_duckdb_threads("auto", 15_999, "sql") == 1
+    assert resolve_duckdb_threads("auto", 16_000, "sql") == resolve_duckdb_threads("auto", 1_000_000, "sql") == 2
+    assert resolve_duckdb_threads("auto", 150, "polars") == resolve_duckdb_threads("auto", 150, "hybrid") == 2
+    assert resolve_duckdb_threads(3, 150, "sql") == 3
 
 
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
@@ -85,7 +86,7 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
             threshold = dbt_side.execute("select current_setting('nested_loop_join_threshold')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
     assert threshold == NESTED_LOOP_JOIN_ROWS
-    assert threads == 1   # and the auto thread count of a 150-person census
+    assert threads == 2   # and the auto thread count of a polars run
 
 
 def test_a_profile_that_opens_the_file_itself_gets_a_hint(tmp_path):
