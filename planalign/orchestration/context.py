@@ -36,7 +36,7 @@ class RunContext:
     warnings: list[str] = field(default_factory=list)
     batch_size: int = 250_000
     pending_census: Any = None
-    plot_worker: Any = None   # reporting.plot_worker.PlotWorker: draws the plots at the end
+    plot_worker: Any = None   # reporting.plot_worker.PlotWorkers: draw the plots at the end
     resuming: bool = False
     resumed_after: int | None = None
     final_year: int | None = None   # the last year this execution will simulate

@@ -33,7 +33,7 @@ from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
-from planalign.reporting.plot_worker import PlotWorker
+from planalign.reporting.plot_worker import PlotWorkers
 from planalign.reporting.plots import PlotJob
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 from planalign.reporting.timings import write_timings
@@ -49,11 +49,11 @@ def _checkpoint(con: Any) -> None:
         log.debug("checkpoint deferred to close: %s", exc)
 
 
-def _start_plot_worker() -> PlotWorker | None:
-    """The process that will draw the run's plots (None if it cannot start: they are then
-    drawn in this process)."""
+def _start_plot_worker() -> PlotWorkers | None:
+    """The processes that will draw the run's plots, half each (None if they cannot start:
+    the plots are then drawn in this process)."""
     try:
-        return PlotWorker()
+        return PlotWorkers()
     except OSError as exc:
         log.debug("plot worker not started: %s", exc)
         return None

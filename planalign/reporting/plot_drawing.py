@@ -7,6 +7,7 @@ instead of ~100 MiB beside the run.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Collection
 from typing import Any
 
 Rendered = dict[str, bytes]      # file name -> PNG bytes
@@ -42,23 +43,27 @@ def warm_up() -> None:
     _png(plt, fig)
 
 
-def draw_plots(summary: Columns) -> Rendered:
-    """The run's plots as PNG bytes, by file name, from the summary's columns."""
+def draw_plots(summary: Columns, only: Collection[str] | None = None) -> Rendered:
+    """The run's plots as PNG bytes, by file name, from the summary's columns; ``only``: just
+    the figures of these names (a plot worker's share), in FIGURES' order."""
     import matplotlib
 
     plt = pyplot()
     if not summary.get("simulation_year"):
         return {}
+    rendered: Rendered = {}
     # Titles at a fixed height: placing them automatically measures every axis' tick labels
     # again (a fifth of the rendering time here), to dodge labels these plots never put on top.
     with matplotlib.rc_context({"axes.titley": 1.0}):
-        return _render(plt, summary)
+        for name, draw in FIGURES.items():
+            if only is None or name in only:
+                png = draw(plt, summary, summary["simulation_year"])
+                if png is not None:
+                    rendered[name] = png
+    return rendered
 
 
-def _render(plt, summary: Columns) -> Rendered:
-    years = summary["simulation_year"]
-    rendered: Rendered = {}
-
+def _headcount(plt, summary: Columns, years: list[int]) -> bytes:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax1.plot(years, summary["ending_headcount"], marker="o", label="ending headcount")
     ax1.plot(years, summary["starting_headcount"], marker=".", ls="--", label="starting")
@@ -74,8 +79,10 @@ def _render(plt, summary: Columns) -> Rendered:
     ax2.set_title("Flows")
     ax2.legend()
     _layout(fig)
-    rendered["plot_headcount.png"] = _png(plt, fig)
+    return _png(plt, fig)
 
+
+def _compensation(plt, summary: Columns, years: list[int]) -> bytes:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax1.plot(years, [v / 1e6 for v in summary["total_payroll"]], marker="o")
     ax1.set_title("Total payroll ($M, prorated)")
@@ -84,9 +91,7 @@ def _render(plt, summary: Columns) -> Rendered:
     for ax in (ax1, ax2):
         ax.set_xticks(years)
     _layout(fig)
-    rendered["plot_compensation.png"] = _png(plt, fig)
-    rendered.update(_plan_plots(plt, summary, years))
-    return rendered
+    return _png(plt, fig)
 
 
 def _layout(fig) -> None:
@@ -100,55 +105,68 @@ def _has(summary: Columns, *columns: str) -> bool:
     return all(any(v is not None for v in summary.get(c, ())) for c in columns)
 
 
-def _plan_plots(plt, summary: Columns, years: list[int]) -> Rendered:
-    """Participation and deferrals; employer cost — when the DC plan was simulated."""
-    rendered: Rendered = {}
-    if _has(summary, "participation_rate", "avg_deferral_rate"):
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-        ax1.plot(years, [v * 100 for v in summary["participation_rate"]], marker="o",
-                 label="of actives")
-        if _has(summary, "participation_rate_eligible"):
-            ax1.plot(years, [v * 100 for v in summary["participation_rate_eligible"]],
-                     marker=".", ls="--", label="of eligible")
-        low = min(v * 100 for v in summary["participation_rate"])
-        ax1.set_ylim(max(0.0, low - 10), 100)
-        ax1.set_title("Participation (%)")
-        ax1.legend()
-        mix = [c for c in ("participating_census", "participating_auto", "participating_voluntary")
-               if _has(summary, c)]
-        bottom = [0] * len(years)
-        for column in mix:
-            values = summary[column]
-            ax2.bar(years, values, bottom=bottom, label=column.replace("participating_", ""))
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        twin = ax2.twinx()
-        twin.plot(years, [v * 100 for v in summary["avg_deferral_rate"]], color="black",
-                  marker="o", label="avg deferral %")
-        twin.set_ylabel("average deferral rate (%)")
-        ax2.set_title("Participants by how they enrolled; average deferral")
-        if mix:
-            ax2.legend(loc="upper left", fontsize=8)
-        for ax in (ax1, ax2):
-            ax.set_xticks(years)
-        _layout(fig)
-        rendered["plot_participation.png"] = _png(plt, fig)
-    if _has(summary, "employer_match", "employer_core", "employee_contributions"):
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-        match = [v / 1e6 for v in summary["employer_match"]]
-        core = [v / 1e6 for v in summary["employer_core"]]
-        ax1.bar(years, match, label="match")
-        ax1.bar(years, core, bottom=match, label="core")
-        ax1.plot(years, [v / 1e6 for v in summary["employee_contributions"]], color="black",
-                 marker="o", label="employee deferrals")
-        ax1.set_title("Contributions ($M)")
-        ax1.legend(fontsize=8)
-        if _has(summary, "employer_cost_pct_of_payroll"):
-            ax2.plot(years, [v * 100 for v in summary["employer_cost_pct_of_payroll"]],
-                     marker="o", color="tab:red")
-        ax2.set_ylim(bottom=0)
-        ax2.set_title("Employer cost (% of payroll)")
-        for ax in (ax1, ax2):
-            ax.set_xticks(years)
-        _layout(fig)
-        rendered["plot_employer_cost.png"] = _png(plt, fig)
-    return rendered
+def _participation(plt, summary: Columns, years: list[int]) -> bytes | None:
+    """Participation and deferrals, when the DC plan was simulated."""
+    if not _has(summary, "participation_rate", "avg_deferral_rate"):
+        return None
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ax1.plot(years, [v * 100 for v in summary["participation_rate"]], marker="o",
+             label="of actives")
+    if _has(summary, "participation_rate_eligible"):
+        ax1.plot(years, [v * 100 for v in summary["participation_rate_eligible"]],
+                 marker=".", ls="--", label="of eligible")
+    low = min(v * 100 for v in summary["participation_rate"])
+    ax1.set_ylim(max(0.0, low - 10), 100)
+    ax1.set_title("Participation (%)")
+    ax1.legend()
+    mix = [c for c in ("participating_census", "participating_auto", "participating_voluntary")
+           if _has(summary, c)]
+    bottom = [0] * len(years)
+    for column in mix:
+        values = summary[column]
+        ax2.bar(years, values, bottom=bottom, label=column.replace("participating_", ""))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    twin = ax2.twinx()
+    twin.plot(years, [v * 100 for v in summary["avg_deferral_rate"]], color="black",
+              marker="o", label="avg deferral %")
+    twin.set_ylabel("average deferral rate (%)")
+    ax2.set_title("Participants by how they enrolled; average deferral")
+    if mix:
+        ax2.legend(loc="upper left", fontsize=8)
+    for ax in (ax1, ax2):
+        ax.set_xticks(years)
+    _layout(fig)
+    return _png(plt, fig)
+
+
+def _employer_cost(plt, summary: Columns, years: list[int]) -> bytes | None:
+    """Contributions and employer cost, when the DC plan was simulated."""
+    if not _has(summary, "employer_match", "employer_core", "employee_contributions"):
+        return None
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    match = [v / 1e6 for v in summary["employer_match"]]
+    core = [v / 1e6 for v in summary["employer_core"]]
+    ax1.bar(years, match, label="match")
+    ax1.bar(years, core, bottom=match, label="core")
+    ax1.plot(years, [v / 1e6 for v in summary["employee_contributions"]], color="black",
+             marker="o", label="employee deferrals")
+    ax1.set_title("Contributions ($M)")
+    ax1.legend(fontsize=8)
+    if _has(summary, "employer_cost_pct_of_payroll"):
+        ax2.plot(years, [v * 100 for v in summary["employer_cost_pct_of_payroll"]],
+                 marker="o", color="tab:red")
+    ax2.set_ylim(bottom=0)
+    ax2.set_title("Employer cost (% of payroll)")
+    for ax in (ax1, ax2):
+        ax.set_xticks(years)
+    _layout(fig)
+    return _png(plt, fig)
+
+
+# every plot of a run, by file name, in the order they are written
+FIGURES: dict[str, Callable[[Any, Columns, list[int]], bytes | None]] = {
+    "plot_headcount.png": _headcount,
+    "plot_compensation.png": _compensation,
+    "plot_participation.png": _participation,
+    "plot_employer_cost.png": _employer_cost,
+}

@@ -7,13 +7,17 @@ core while the run computes, outside the run's GIL, and at the end only draws. A
 imported matplotlib mid-run measured no faster: its import held the GIL the run's Python
 needed.
 
-Protocol, over the worker's standard streams: the parent writes the summary's columns as JSON
-(floats round-trip exactly) and closes stdin; the worker answers with each plot as
+Two workers, each with half of the figures (``PlotWorkers``): the drawing itself (~1.1 s for
+the four figures here, nearly all of it matplotlib laying out and rasterising text) is what
+the run then waits for, and the run's own process is idle by then, so each core draws two.
+
+Protocol, over a worker's standard streams: the parent writes the summary's columns as JSON
+(floats round-trip exactly) and closes stdin; the worker answers with each of its plots as
 ``name\\n``, ``size\\n`` and the PNG bytes, and exits 0 (any other exit: the parent draws the
 plots itself, see ``PlotJob``). A parent that dies leaves the worker an empty stdin, and it
 exits with an error.
 
-Run as ``python -m planalign.reporting.plot_worker``.
+Run as ``python -m planalign.reporting.plot_worker [figure file name ...]`` (none: all).
 """
 
 from __future__ import annotations
@@ -24,10 +28,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from planalign.reporting.plot_drawing import Columns, Rendered
+from planalign.reporting.plot_drawing import FIGURES, Columns, Rendered
+
+# the figures each worker of a team draws: about the same drawing time each (the
+# participation figure, with its stacked bars and second axis, is the longest)
+SHARES = (("plot_headcount.png", "plot_employer_cost.png"), ("plot_compensation.png", "plot_participation.png"))
 
 
 def _package_root() -> str:
@@ -37,12 +47,13 @@ def _package_root() -> str:
 
 
 class PlotWorker:
-    """The worker process, from its start to its plots."""
+    """One worker process, from its start to its plots (``figures``: its share, by file name;
+    None: every figure)."""
 
-    def __init__(self) -> None:
+    def __init__(self, figures: Sequence[str] | None = None) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
-        self._proc = subprocess.Popen([sys.executable, "-m", "planalign.reporting.plot_worker"],
+        self._proc = subprocess.Popen([sys.executable, "-m", "planalign.reporting.plot_worker", *(figures or ())],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env=env)
 
@@ -62,6 +73,50 @@ class PlotWorker:
         self._proc.communicate()
 
 
+class PlotWorkers:
+    """A team of workers, each started with its share of the figures (SHARES); they draw at
+    once, and the plots come back in FIGURES' order. One that fails fails the team (the
+    parent then draws every plot itself)."""
+
+    def __init__(self, shares: Sequence[Sequence[str]] = SHARES) -> None:
+        self.workers: list[PlotWorker] = []
+        try:
+            for share in shares:
+                self.workers.append(PlotWorker(share))
+        except OSError:
+            self.stop()
+            raise
+
+    def render(self, summary: Columns) -> Rendered:
+        """Hand every worker the summary and wait for all their plots; RuntimeError if one failed."""
+        results: list[Rendered | BaseException] = [{} for _ in self.workers]
+
+        def render_one(index: int) -> None:
+            try:
+                results[index] = self.workers[index].render(summary)
+            except BaseException as exc:   # re-raised below, in the caller's thread
+                results[index] = exc
+
+        others = [threading.Thread(target=render_one, args=(i,), daemon=True) for i in range(1, len(self.workers))]
+        for thread in others:
+            thread.start()
+        if self.workers:
+            render_one(0)
+        for thread in others:
+            thread.join()
+        rendered: Rendered = {}
+        for result in results:
+            if isinstance(result, BaseException):
+                self.stop()
+                raise result if isinstance(result, RuntimeError) else RuntimeError(f"plot worker failed: {result}")
+            rendered.update(result)
+        return {name: rendered[name] for name in FIGURES if name in rendered}
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
 def write_plots(rendered: Rendered, stream: BinaryIO) -> None:
     for name, png in rendered.items():
         stream.write(f"{name}\n{len(png)}\n".encode())
@@ -79,9 +134,13 @@ def read_plots(stream: BinaryIO) -> Rendered:
 def main() -> None:
     from planalign.reporting.plot_drawing import draw_plots, warm_up
 
+    share = sys.argv[1:] or None
+    unknown = sorted(set(share or ()) - set(FIGURES))
+    if unknown:
+        raise SystemExit(f"unknown figures: {', '.join(unknown)}")
     warm_up()   # the import and a first figure, while the run computes
     summary = json.loads(sys.stdin.buffer.read())
-    write_plots(draw_plots(summary), sys.stdout.buffer)
+    write_plots(draw_plots(summary, share), sys.stdout.buffer)
     sys.stdout.buffer.flush()
     gc.freeze()   # the parent waits for this process to end: skip the shutdown's collection
 

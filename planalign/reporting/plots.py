@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from planalign.reporting.plot_drawing import Rendered, draw_plots
-from planalign.reporting.plot_worker import PlotWorker
+from planalign.reporting.plot_worker import PlotWorker, PlotWorkers
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,12 @@ class PlotJob:
     ``write()`` waits, writes the files and re-raises a plotting error. A run that fails before
     then writes none.
 
-    With a ``worker`` (``plot_worker.PlotWorker``, started with the run) the thread only hands
-    it the summary and waits: matplotlib was imported there meanwhile, and the drawing runs on
-    the other core without this process's GIL. A worker that fails (say it could not start)
+    With a ``worker`` (``plot_worker.PlotWorkers``, two processes started with the run, or one
+    ``PlotWorker``) the thread only hands it the summary and waits: matplotlib was imported
+    there meanwhile, and the drawing runs on both cores without this process's GIL. A worker that fails (say it could not start)
     costs nothing but the time: the plots are then drawn here, as without one."""
 
-    def __init__(self, summary: pl.DataFrame, worker: PlotWorker | None = None):
+    def __init__(self, summary: pl.DataFrame, worker: PlotWorker | PlotWorkers | None = None):
         self.summary = summary   # the run's summary, read once: the CSV and table are written from it too
         self.drawn_by = "this process"
         self._rendered: Rendered = {}
@@ -34,7 +34,7 @@ class PlotJob:
                                         daemon=True)
         self._thread.start()
 
-    def _run(self, summary: pl.DataFrame, worker: PlotWorker | None) -> None:
+    def _run(self, summary: pl.DataFrame, worker: PlotWorker | PlotWorkers | None) -> None:
         if worker is not None:
             try:
                 self._rendered = worker.render(summary.to_dict(as_series=False))

@@ -1,4 +1,4 @@
-"""The plot worker: a process started with the run that draws its plots at the end."""
+"""The plot workers: processes started with the run that draw its plots at the end, half each."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import io
 import polars as pl
 import pytest
 
-from planalign.reporting.plot_worker import PlotWorker, read_plots, write_plots
+from planalign.reporting.plot_drawing import FIGURES
+from planalign.reporting.plot_worker import SHARES, PlotWorker, PlotWorkers, read_plots, write_plots
 from planalign.reporting.plots import PlotJob, render_workforce_plots
 
 
@@ -23,6 +24,36 @@ def test_the_worker_draws_the_plots_this_process_would(summary):
                                              "plot_headcount.png", "plot_participation.png"]
     for name, png in here.items():
         assert drawn[name] == png, name
+
+
+def test_a_team_draws_every_plot_once_in_order(summary):
+    assert sorted(name for share in SHARES for name in share) == sorted(FIGURES)   # each figure in one share
+    drawn = PlotWorkers().render(summary.to_dict(as_series=False))
+    here = render_workforce_plots(summary)
+    assert list(drawn) == list(here) == list(FIGURES)
+    assert all(drawn[name] == here[name] for name in here)
+
+
+def test_a_worker_draws_only_its_share(summary):
+    drawn = PlotWorker(["plot_employer_cost.png"]).render(summary.to_dict(as_series=False))
+    assert list(drawn) == ["plot_employer_cost.png"]
+
+
+def test_a_failing_team_member_fails_the_team(summary, tmp_path):
+    team = PlotWorkers()
+    team.workers[1].stop()   # killed before it was handed anything
+    with pytest.raises(RuntimeError, match="plot worker failed: Cannot send input"):
+        team.render(summary.to_dict(as_series=False))
+    assert all(worker._proc.returncode is not None for worker in team.workers)
+    broken = PlotWorkers()
+    broken.workers[0].stop()
+    job = PlotJob(summary, broken)   # the job then draws every plot itself
+    assert len(job.write(tmp_path)) == 4 and job.drawn_by == "this process"
+
+
+def test_an_unknown_figure_is_refused():
+    with pytest.raises(RuntimeError, match="unknown figures: nope.png"):
+        PlotWorker(["nope.png"]).render({"simulation_year": [2025]})
 
 
 def test_a_failing_worker_leaves_the_plots_to_this_process(summary, tmp_path):
