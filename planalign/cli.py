@@ -99,10 +99,12 @@ def _hydra_main(cfg: DictConfig) -> dict:
 
 def main() -> None:
     """Console-script entry point."""
+    from planalign.hydra_mode import mode_without_a_compose
     from planalign.sweeps.callback import LAST_SWEEP
 
     try:
-        _hydra_main()
+        with mode_without_a_compose():   # Hydra's compose for the run mode, when no config can set it
+            _hydra_main()
     except SystemExit as exc:
         if exc.code == 1 and not _task_started:
             raise SystemExit(2) from None
