@@ -81,3 +81,24 @@ def test_plots_cross_the_pipe_unchanged():
     write_plots(rendered, stream)
     stream.seek(0)
     assert read_plots(stream) == rendered
+
+
+def test_a_worker_yields_the_cores_to_the_run():
+    """A worker lowers its priority before it imports matplotlib: its warm-up takes only the CPU
+    the run leaves."""
+    import os
+    import time
+
+    import psutil
+
+    from planalign.reporting.plot_worker import NICENESS
+
+    worker = PlotWorker()
+    try:
+        expected = min(os.nice(0) + NICENESS, 19)
+        deadline = time.monotonic() + 20
+        while psutil.Process(worker._proc.pid).nice() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert psutil.Process(worker._proc.pid).nice() == expected
+    finally:
+        worker.stop()
