@@ -28,6 +28,7 @@ from planalign.dbt_bridge.cte_injection import CteInjector
 from planalign.dbt_bridge.deferred_codegen import DeferredCodegen
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.flag_source import FlagSource
+from planalign.dbt_bridge.graph_summary import GraphSummary
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.repeated_results import RepeatedResults
@@ -293,6 +294,8 @@ class DbtRunner:
         self.repeats = RepeatedResults()
         # the module that declared each behaviour flag, found without inspect.stack() (flag_source.py)
         self.flag_source = FlagSource()
+        # graph_summary.json from each node's type, not its whole serialization (graph_summary.py)
+        self.graph_summary = GraphSummary()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
@@ -301,10 +304,12 @@ class DbtRunner:
         JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
         hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
         context (macro_namespace), the plugin scan and empty table (repeated_results), the
-        behaviour flags' source module (flag_source)."""
+        behaviour flags' source module (flag_source), the graph summary's node types
+        (graph_summary)."""
         with contextlib.ExitStack() as stack:
             for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
-                             self.writes, self.macro_namespace, self.repeats, self.flag_source):
+                             self.writes, self.macro_namespace, self.repeats, self.flag_source,
+                             self.graph_summary):
                 stack.enter_context(stand_in.installed())
             yield
 

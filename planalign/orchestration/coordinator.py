@@ -461,6 +461,8 @@ class Coordinator:
                                      "empty_tables": run.dbt.repeats.empty_tables_reused},
                 # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
                 "flag_sources": run.dbt.flag_source.found,
+                # graph nodes summarized from their type, not a whole to_dict (graph_summary.py)
+                "graph_summary_nodes": run.dbt.graph_summary.nodes,
                 # this process's dbt import: serialization method sets left to their first call,
                 # and how many have been generated since (deferred_codegen.py)
                 "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},

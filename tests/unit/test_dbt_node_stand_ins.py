@@ -10,7 +10,8 @@ import pytest
 
 from planalign.dbt_bridge import macro_namespace
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
-from planalign.dbt_bridge.flag_source import FlagSource
+from planalign.dbt_bridge.flag_source import FlagSource, frame_module
+from planalign.dbt_bridge.graph_summary import GraphSummary
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.repeated_results import RepeatedResults
 from planalign.dbt_bridge.runner import import_dbt_runner
@@ -77,6 +78,21 @@ def test_a_flag_gets_the_source_dbt_would_give_it():
     assert sources.found == 2   # dbt looks it up for a flag with its own source too (dict.get's default)
 
 
+def test_a_frames_module_is_the_one_inspect_finds():
+    import inspect
+    import sys
+
+    frame, seen = sys._getframe(), 0
+    while frame is not None:   # pytest's and pluggy's frames, and this test's
+        found = inspect.getmodule(frame)
+        assert frame_module(frame) == (None if found is None else found.__name__)
+        frame, seen = frame.f_back, seen + 1
+    assert seen > 10
+    made = {}
+    exec(compile("import sys\nframe = sys._getframe()", "<generated>", "exec"), {"__name__": __name__}, made)
+    assert inspect.getmodule(made["frame"]) is None and frame_module(made["frame"]) is None   # not this module
+
+
 def test_flat_context_takes_the_highest_level_of_each_name():
     class Context:
         def __init__(self):
@@ -111,6 +127,23 @@ def test_a_real_run_gets_dbts_contexts_and_files(tmp_path, monkeypatch):
         return got
 
     monkeypatch.setattr(macro_namespace, "flat_context", checked)
+    # and every graph summary is dbt's own, from the whole serializations
+    from dbt.compilation import Linker
+
+    dbts_summary, summaries = Linker.get_graph_summary, []
+
+    def summary_checked(stand_in_self, replacements=GraphSummary.replacements):
+        (owner, name, ours), = replacements(stand_in_self)
+
+        def both(linker, manifest):
+            got = ours(linker, manifest)
+            assert got == dbts_summary(linker, manifest)
+            summaries.append(len(got))
+            return got
+
+        return [(owner, name, both)]
+
+    monkeypatch.setattr(GraphSummary, "replacements", summary_checked)
     run_simulation(tmp_path, ["engine=sql", "census.size=150", "years=2025-2026"])
     record = json.loads((tmp_path / "run.json").read_text())
     assert len(compared) > 40 and min(compared) > 300   # two contexts a node, every macro in each
@@ -118,6 +151,8 @@ def test_a_real_run_gets_dbts_contexts_and_files(tmp_path, monkeypatch):
     assert record["dbt"]["repeated_results"]["plugin_scans"] == 1    # two invocations, one scan
     assert record["dbt"]["repeated_results"]["empty_tables"] > 20
     assert record["dbt"]["flag_sources"] >= 2   # dbt-duckdb's behaviour flags, each invocation
+    assert len(summaries) == 2 and min(summaries) > 20   # one summary an invocation, every node in it
+    assert record["dbt"]["graph_summary_nodes"] == sum(summaries)
     run_files = sorted((tmp_path / "dbt_target" / "run").rglob("*.sql"))
     assert len(run_files) > 15 and record["dbt"]["deferred_writes"] >= 2 * len(run_files)
     snapshot = next(path for path in run_files if path.stem == "fct_workforce_snapshot")
@@ -127,16 +162,18 @@ def test_a_real_run_gets_dbts_contexts_and_files(tmp_path, monkeypatch):
 def test_installed_only_for_the_block():
     import dbt.contracts.graph.nodes as nodes
     import dbt_common.clients.agate_helper as agate_helper
+    from dbt.compilation import Linker
     from dbt.context.manifest import ManifestContext
     from dbt_common.behavior_flags import BehaviorFlagRendered
 
-    before = (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table, BehaviorFlagRendered._default_source)
-    for stand_in in (FlatMacroNamespace(), DeferredWrites(), RepeatedResults(), FlagSource()):
+    before = (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table, BehaviorFlagRendered._default_source,
+              Linker.get_graph_summary)
+    for stand_in in (FlatMacroNamespace(), DeferredWrites(), RepeatedResults(), FlagSource(), GraphSummary()):
         with pytest.raises(RuntimeError), stand_in.installed() as active:
             assert active
             raise RuntimeError("an invocation that fails")
     assert (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table,
-            BehaviorFlagRendered._default_source) == before
+            BehaviorFlagRendered._default_source, Linker.get_graph_summary) == before
 
 
 def test_a_stand_in_puts_back_exactly_what_it_replaced():
