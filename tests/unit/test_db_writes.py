@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date, datetime
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -21,6 +22,7 @@ from planalign.db import (
     execute,
     new_instance_name,
     write_frame,
+    write_tables,
 )
 
 ROWS = PARALLEL_WRITE_MIN_ROWS + 5_000   # large enough to be split, not a multiple of a row group
@@ -163,3 +165,19 @@ def test_auto_limits_the_arenas_only_where_it_pays():
     assert resolve_arena_max(4, "sql", None, 150) == 4
     assert resolve_arena_max(None, "polars", "polars", big) is None
     assert AUTO_FROM_CENSUS_ROWS == PARALLEL_WRITE_MIN_ROWS
+
+
+def test_a_years_parameter_tables_are_replaced_together(tmp_path):
+    con = connect(tmp_path / "params.duckdb", threads=1, instance=new_instance_name())
+    old, new = pl.DataFrame({"rate": [0.1, 0.2]}), pl.DataFrame({"rate": [0.3]})
+    write_tables(con, {"param_a": old, "param_b": old})
+    # one that cannot be written: none of them is replaced
+    with pytest.raises(duckdb.Error):
+        write_tables(con, {"param_a": new, "param_b": new, 'param_"bad': new})
+    assert [con.sql(f"select rate from {t} order by rate").fetchall() for t in ("param_a", "param_b")] == \
+        [[(0.1,), (0.2,)]] * 2
+    ids = pl.DataFrame({"employee_id": ["e1", "e2"], "rate": [0.5, 0.6]})   # a zstd column: its own write
+    write_tables(con, {"param_a": new, "param_ids": ids})
+    assert con.sql("select rate from param_a").fetchall() == [(0.3,)]
+    assert con.sql("select employee_id, rate from param_ids order by 1").fetchall() == [("e1", 0.5), ("e2", 0.6)]
+    con.close()
