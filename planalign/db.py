@@ -143,23 +143,21 @@ def write_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]
 
     Why: a year's ~17 parameter tables are a few rows each, and each statement on its own
     commits to the file: 80 -> 49 ms a year here written together (and none of them is
-    replaced if one write fails). Frames with ZSTD_COLUMNS take ``write_table``'s path.
+    replaced if one write fails). Only frames that ``write_table`` writes as one statement
+    (small, without ZSTD_COLUMNS) go inside; any other takes its own transactions after.
     """
-    simple = {name: frame for name, frame in frames.items() if ZSTD_COLUMNS.isdisjoint(frame.columns)}
+    inside = {name: frame for name, frame in frames.items()
+              if ZSTD_COLUMNS.isdisjoint(frame.columns) and _halves(frame) is None}
     execute(con, "BEGIN TRANSACTION")
     try:
-        for name, frame in simple.items():
-            con.register(_FRAME, arrow_of(frame))
-            try:
-                execute(con, f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {_FRAME}')
-            finally:
-                con.unregister(_FRAME)
+        for name, frame in inside.items():
+            write_table(con, name, frame)
         execute(con, "COMMIT")
     except Exception:
         execute(con, "ROLLBACK")
         raise
     for name, frame in frames.items():
-        if name not in simple:
+        if name not in inside:
             write_table(con, name, frame)
 
 
