@@ -42,9 +42,13 @@ class DeferredCodegen(StandIn):
 
     def __init__(self) -> None:
         super().__init__()
-        self.deferred = 0
         self.generated = 0
         self._pending: list[Callable[[], None]] = []   # each deferred set's generation
+
+    @property
+    def deferred(self) -> int:
+        """The method sets left as stubs by the import."""
+        return len(self._pending)
 
     def replacements(self) -> list[Replacement] | None:
         from mashumaro.config import BaseConfig
@@ -95,11 +99,10 @@ class DeferredCodegen(StandIn):
 
             for name in names:
                 setattr(cls, name, _stub(name, generate_now, on_class))
-            self._pending.append(generate_now)
-            self.count("deferred")
+            with self._lock:
+                self._pending.append(generate_now)
 
         return defer
-
 
     def generate_all(self) -> None:
         """Generate every deferred method set now, as the import would have (a check that the
