@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from planalign.dbt_bridge.cte_injection import CteInjector
+from planalign.dbt_bridge.cycle_check import CycleCheck
 from planalign.dbt_bridge.deferred_codegen import DeferredCodegen
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.flag_source import FlagSource
 from planalign.dbt_bridge.graph_summary import GraphSummary
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
+from planalign.dbt_bridge.known_schemas import KnownSchemas
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.namespace_layout import NamespaceLayouts
 from planalign.dbt_bridge.repeated_results import RepeatedResults
@@ -302,6 +304,10 @@ class DbtRunner:
         self.namespace_layouts = NamespaceLayouts()
         # context builtins that cannot change in an invocation, made once (shared_builtins.py)
         self.shared_builtins = SharedBuiltins()
+        # the schemas the models need, made sure of by the first invocation only (known_schemas.py)
+        self.known_schemas = KnownSchemas()
+        # the node graph searched for a cycle once, not every invocation (cycle_check.py)
+        self.cycle_check = CycleCheck()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
@@ -312,11 +318,13 @@ class DbtRunner:
         context (macro_namespace), the plugin scan and empty table (repeated_results), the
         behaviour flags' source module (flag_source), the graph summary's node types
         (graph_summary), the macro namespaces' layout (namespace_layout), the builtins an
-        invocation shares (shared_builtins)."""
+        invocation shares (shared_builtins), the schemas an earlier invocation made sure of
+        (known_schemas), the graph's cycle check (cycle_check)."""
         with contextlib.ExitStack() as stack:
             for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
                              self.writes, self.macro_namespace, self.repeats, self.flag_source,
-                             self.graph_summary, self.namespace_layouts, self.shared_builtins):
+                             self.graph_summary, self.namespace_layouts, self.shared_builtins,
+                             self.known_schemas, self.cycle_check):
                 stack.enter_context(stand_in.installed())
             yield
 

@@ -19,6 +19,7 @@ from planalign.db import (
     connect,
     execute,
     new_instance_name,
+    resolve_duckdb_optimizer,
     resolve_duckdb_threads,
     resolve_memory_limit,
     resolve_row_group_size,
@@ -137,11 +138,13 @@ class Coordinator:
         lock.acquire()
         instance = new_instance_name()
         rows = self._prepared.info["rows_clean"]   # the census size sets DuckDB's "auto" settings
+        engine_name = getattr(self.engine, "name", None)
         try:
-            con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows, getattr(self.engine, "name", None)),
+            con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows, engine_name),
                           memory_limit=resolve_memory_limit(s.runtime.memory_limit, rows),
                           checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
-                          row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows))
+                          row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows),
+                          optimizer=resolve_duckdb_optimizer(s.runtime.duckdb_optimizer, rows, engine_name))
         except duckdb.IOException as exc:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
@@ -468,6 +471,9 @@ class Coordinator:
                                       "by_dbt": run.dbt.namespace_layouts.by_dbt},
                 # context builtins handed out again, and merged vars reused (shared_builtins.py)
                 "shared_builtins": {"members": run.dbt.shared_builtins.shared, "vars": run.dbt.shared_builtins.vars},
+                # invocations that skipped dbt's schema step, and its cycle search (known_schemas.py, cycle_check.py)
+                "known_schemas": run.dbt.known_schemas.skipped,
+                "cycle_checks_reused": run.dbt.cycle_check.reused,
                 # this process's dbt import: serialization method sets left to their first call,
                 # and how many have been generated since (deferred_codegen.py)
                 "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},

@@ -17,6 +17,7 @@ from planalign.db import (
     NESTED_LOOP_JOIN_ROWS,
     connect,
     new_instance_name,
+    resolve_duckdb_optimizer,
     resolve_duckdb_threads,
     resolve_memory_limit,
     resolve_row_group_size,
@@ -71,6 +72,22 @@ def test_auto_duckdb_threads_follow_the_census_size():
     assert resolve_duckdb_threads(3, 150, "sql") == 3
 
 
+def test_auto_duckdb_optimizer_is_off_for_small_sql_runs_only():
+    # engine=sql: planning a small year's queries costs more than the optimizer saves (measured
+    # at 150 and 7,500 rows; at 60,000 either way is as fast): off below 16,000 rows
+    assert resolve_duckdb_optimizer("auto", 150, "sql") is resolve_duckdb_optimizer("auto", 15_999, "sql") is False
+    assert resolve_duckdb_optimizer("auto", 16_000, "sql") is resolve_duckdb_optimizer("auto", 150, "polars") is True
+    assert resolve_duckdb_optimizer(True, 150, "sql") is True and resolve_duckdb_optimizer(False, 10**6, "polars") is False
+
+
+def test_a_small_sql_run_plans_without_the_optimizer_on_dbts_connections_too(tmp_path):
+    with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
+                                           "years=2025", "workflow=quick", "engine=sql"])) as coordinator:
+        run = coordinator._open()
+        with duckdb.connect(run.dbt.instance) as dbt_side:
+            assert dbt_side.execute("select current_setting('enable_optimizer')").fetchall()[0][0] is False
+
+
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
     assert resolve_memory_limit("auto", 150) == resolve_memory_limit("auto", 60_000) == "384MB"
     assert resolve_memory_limit("auto", 1_000_000) == "5860MB"
@@ -84,8 +101,10 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
         # a connection of dbt's to the run's instance shares the planner settings
         with duckdb.connect(run.dbt.instance) as dbt_side:
             threshold = dbt_side.execute("select current_setting('nested_loop_join_threshold')").fetchall()[0][0]
+            optimizer = dbt_side.execute("select current_setting('enable_optimizer')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
     assert threshold == NESTED_LOOP_JOIN_ROWS
+    assert optimizer is True   # a polars run keeps the optimizer
     assert threads == 2   # and the auto thread count of a polars run
 
 

@@ -10,9 +10,11 @@ import json
 import pytest
 
 from planalign.dbt_bridge import macro_namespace
+from planalign.dbt_bridge.cycle_check import CycleCheck
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.flag_source import FlagSource, frame_module
 from planalign.dbt_bridge.graph_summary import GraphSummary
+from planalign.dbt_bridge.known_schemas import KnownSchemas
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
 from planalign.dbt_bridge.namespace_layout import NamespaceLayouts
 from planalign.dbt_bridge.repeated_results import RepeatedResults
@@ -167,6 +169,8 @@ def test_a_real_run_gets_dbts_contexts_and_files(tmp_path, monkeypatch):
     shareable, merges = sum(builtins["shareable"]), len(builtins["merges"])
     assert len(builtins["contexts"]) >= len(compared) and shareable > 4 * len(compared)
     assert 0.8 * shareable < shared["members"] < shareable and 0.4 * merges < shared["vars"] < merges
+    # the second invocation neither made sure of the schema nor searched the same graph for a cycle
+    assert record["dbt"]["known_schemas"] == 1 and record["dbt"]["cycle_checks_reused"] == 1
     run_files = sorted((tmp_path / "dbt_target" / "run").rglob("*.sql"))
     assert len(run_files) > 15 and record["dbt"]["deferred_writes"] >= 2 * len(run_files)
     snapshot = next(path for path in run_files if path.stem == "fct_workforce_snapshot")
@@ -255,6 +259,45 @@ def _compare_builtins_with_dbts(monkeypatch) -> dict:
     return seen
 
 
+def test_a_graph_is_searched_for_a_cycle_once_and_a_changed_one_again():
+    from dbt.compilation import Linker
+
+    def linker(*edges):
+        made = Linker()
+        for after, before in edges:
+            made.dependency(after, before)
+        return made
+
+    check = CycleCheck()
+    with check.installed() as active:
+        assert active
+        assert linker(("b", "a"), ("c", "b")).find_cycles() is None
+        assert linker(("c", "b"), ("b", "a")).find_cycles() is None   # the same graph, built in another order
+        assert check.reused == 1
+        assert linker(("b", "a"), ("c", "b"), ("a", "c")).find_cycles() is not None   # one edge more: a cycle
+        assert linker(("b", "a"), ("c", "b"), ("a", "c")).find_cycles() is not None   # a cycle is never remembered
+        assert linker(("b", "a"), ("c", "b"), ("d", "c")).find_cycles() is None
+    assert check.reused == 1
+
+
+def test_schemas_are_made_sure_of_until_each_is_known(monkeypatch):
+    from dbt.adapters.base.relation import BaseRelation
+    from dbt.task.runnable import GraphRunnableTask
+
+    asked = []
+    monkeypatch.setattr(GraphRunnableTask, "create_schemas",
+                        lambda task, adapter, required: asked.append(sorted(str(r) for r in required)))
+    main, other = (BaseRelation.create(database="planalign", schema=name) for name in ("main", "Other"))
+    known = KnownSchemas()
+    for required in ({main}, {main}, {main, other}, {other, main}, set()):   # five invocations
+        with known.installed() as active:
+            assert active
+            GraphRunnableTask.create_schemas(None, None, required)
+    # the first, the one that needs a new schema, and the one that needs none (dbt decides)
+    assert asked == [['"planalign"."main"'], ['"planalign"."Other"', '"planalign"."main"'], []]
+    assert known.skipped == 2
+
+
 def test_installed_only_for_the_block():
     import dbt.contracts.graph.nodes as nodes
     import dbt_common.clients.agate_helper as agate_helper
@@ -263,16 +306,18 @@ def test_installed_only_for_the_block():
     from dbt.context.macros import MacroNamespaceBuilder
     from dbt.context.manifest import ManifestContext
     from dbt.context.providers import ModelConfiguredVar
+    from dbt.task.runnable import GraphRunnableTask
     from dbt_common.behavior_flags import BehaviorFlagRendered
 
     def patched():
         return (ManifestContext.to_dict, nodes.write_file, agate_helper.empty_table,
                 BehaviorFlagRendered._default_source, Linker.get_graph_summary, MacroNamespaceBuilder.build_namespace,
-                BaseContext.generate_builtins, ModelConfiguredVar._generate_merged)
+                BaseContext.generate_builtins, ModelConfiguredVar._generate_merged, Linker.find_cycles,
+                GraphRunnableTask.create_schemas)
 
     before = patched()
     for stand_in in (FlatMacroNamespace(), DeferredWrites(), RepeatedResults(), FlagSource(), GraphSummary(),
-                     NamespaceLayouts(), SharedBuiltins()):
+                     NamespaceLayouts(), SharedBuiltins(), KnownSchemas(), CycleCheck()):
         with pytest.raises(RuntimeError), stand_in.installed() as active:
             assert active
             raise RuntimeError("an invocation that fails")
