@@ -59,19 +59,22 @@ def resolve_duckdb_threads(setting: int | str, census_rows: int, engine_name: st
     return int(setting)
 
 
-AUTO_NO_OPTIMIZER_BELOW = 16_000   # census rows below which ``auto`` plans an engine=sql run's queries unoptimized
+AUTO_NO_OPTIMIZER_BELOW = 1_000   # census rows below which ``auto`` plans an engine=sql run's model queries unoptimized
 
 
 def resolve_duckdb_optimizer(setting: bool | str, census_rows: int, engine_name: str | None) -> bool:
-    """Whether DuckDB's query optimizer rewrites the run's queries before they execute.
+    """Whether DuckDB's query optimizer rewrites dbt's model queries before they execute
+    (planalign's own queries always get it: ``dbt_bridge/planner_plugin.py``).
 
-    Why ``auto``: a small census's year is ~20 statements whose execution takes a few
+    Why ``auto``: a small census's year is ~20 model statements whose execution takes a few
     milliseconds each, while planning them takes tens: DuckDB binds, then runs some forty
     optimizer passes (join order, filter pushdown, statistics, ...) over a model's plan of
     dozens of CTEs. With 150 people the passes took ~18 % of the models' SQL time and gained
-    nothing back (7,500 people: ~14 %; 60,000: as fast either way; docs/benchmarks.md), so
-    ``engine=sql`` below 16,000 rows skips them. The optimizer only chooses how a query runs,
-    never what it returns: the tests compare runs with it on and off table by table.
+    nothing back: whole runs 0.955x with it off. From a few thousand people, plans it improved
+    pay for it (whole 5-year runs off against on: 2,000 1.01x, 4,000 0.99x, 7,500 1.04x,
+    12,000 1.08x; docs/benchmarks.md), so ``engine=sql`` skips it below 1,000 rows only. The
+    optimizer only chooses how a query runs, never what it returns: the tests compare runs
+    with it on and off table by table.
     """
     if setting == "auto":
         return not (engine_name == "sql" and census_rows < AUTO_NO_OPTIMIZER_BELOW)
@@ -105,7 +108,7 @@ def new_instance_name() -> str:
 
 def connect(path: Path, threads: int | None = None, memory_limit: str | None = None,
             checkpoint_threshold: str | None = None, *, instance: str | None = None,
-            row_group_size: int | None = None, optimizer: bool = True) -> duckdb.DuckDBPyConnection:
+            row_group_size: int | None = None) -> duckdb.DuckDBPyConnection:
     """Open ``path`` for writing: directly, or (``instance``) attached to that named instance."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if instance is None:
@@ -125,8 +128,6 @@ def connect(path: Path, threads: int | None = None, memory_limit: str | None = N
     # int_workforce_state at 60,000 people 0.168 -> 0.120 s a year, the same rows. GLOBAL: dbt's
     # connections to the run's instance see it too.
     execute(con, f"SET GLOBAL nested_loop_join_threshold = {NESTED_LOOP_JOIN_ROWS}")
-    if not optimizer:
-        execute(con, "SET GLOBAL enable_optimizer = false")   # GLOBAL: dbt's connections plan the same way
     if threads:
         execute(con, f"SET threads = {int(threads)}")
     if memory_limit:

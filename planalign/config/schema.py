@@ -588,8 +588,8 @@ _DUCKDB_SIZE = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*$"
 class RuntimeConfig(Strict):
     # DuckDB's threads: a count, or auto (engine=sql below 16,000 census rows 1, else 2; planalign.db.resolve_duckdb_threads)
     duckdb_threads: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
-    # DuckDB's query optimizer: on, off, or auto (off for engine=sql below 16,000 census rows;
-    # planalign.db.resolve_duckdb_optimizer). It never changes results, only plans.
+    # DuckDB's optimizer for dbt's model queries: on, off, or auto (off for engine=sql below 1,000
+    # census rows; planalign.db.resolve_duckdb_optimizer). It never changes results, only plans.
     duckdb_optimizer: bool | Literal["auto"] = "auto"
     dbt_threads: Annotated[int, Field(ge=1, le=64)] = 2   # as conf/runtime/default.yaml (measured there)
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # dbt keeps process-global state: never run two invocations at once in one process.
 _DBT_LOCK = threading.Lock()
 # the variables dbt/profiles.yml reads, set by DbtRunner for its run
-_PROFILE_ENV = ("PLANALIGN_DB", "PLANALIGN_DB_INSTANCE", "PLANALIGN_DBT_THREADS")
+_PROFILE_ENV = ("PLANALIGN_DB", "PLANALIGN_DB_INSTANCE", "PLANALIGN_DBT_THREADS", "PLANALIGN_DUCKDB_OPTIMIZER")
 
 
 # How many open runners have frozen the heap (gc.freeze is process-wide; see _freeze_heap).
@@ -156,8 +156,9 @@ class DbtRunner:
 
     def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1,
                  use_manifest_cache: bool = True, instance: str | None = None,
-                 project_vars: dict[str, Any] | None = None):
+                 project_vars: dict[str, Any] | None = None, optimizer: bool = True):
         self.project_dir = Path(project_dir)
+        self.optimizer = optimizer   # whether DuckDB optimizes dbt's model queries (planner_plugin.py)
         # vars fixed for the whole run that the project reads at parse time (dbt_project.yml):
         # they shape the manifest, so they go to the parse, to its cache key and to every run
         self.project_vars = dict(project_vars or {})
@@ -188,6 +189,7 @@ class DbtRunner:
         else:
             os.environ.pop("PLANALIGN_DB_INSTANCE", None)
         os.environ["PLANALIGN_DBT_THREADS"] = str(self.threads)
+        os.environ["PLANALIGN_DUCKDB_OPTIMIZER"] = "true" if self.optimizer else "false"
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
     def _base_args(self) -> list[str]:

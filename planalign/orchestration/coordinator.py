@@ -143,8 +143,7 @@ class Coordinator:
             con = connect(database, threads=resolve_duckdb_threads(s.runtime.duckdb_threads, rows, engine_name),
                           memory_limit=resolve_memory_limit(s.runtime.memory_limit, rows),
                           checkpoint_threshold=s.runtime.duckdb_checkpoint_threshold, instance=instance,
-                          row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows),
-                          optimizer=resolve_duckdb_optimizer(s.runtime.duckdb_optimizer, rows, engine_name))
+                          row_group_size=resolve_row_group_size(s.runtime.duckdb_row_group_size, rows))
         except duckdb.IOException as exc:
             lock.release()
             raise DatabaseLocked(f"database {database} cannot be opened for writing: {exc}") from None
@@ -155,7 +154,8 @@ class Coordinator:
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache,
-                        instance=instance, project_vars={"planalign_fold_single_use": self._folds_single_use()})
+                        instance=instance, project_vars={"planalign_fold_single_use": self._folds_single_use()},
+                        optimizer=resolve_duckdb_optimizer(s.runtime.duckdb_optimizer, rows, engine_name))
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
                          resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
         run.background_writes = s.runtime.background_writes
@@ -434,6 +434,8 @@ class Coordinator:
             "dbt": {
                 "parse_seconds": round(run.dbt.parse_seconds, 3),
                 "manifest": run.dbt.manifest_source,
+                # whether DuckDB optimized the model queries (runtime.duckdb_optimizer; planner_plugin.py)
+                "optimizer": run.dbt.optimizer,
                 # built as CTEs of their one reader: their time is inside that reader's
                 "folded_models": run.dbt.folded_models(),
                 "invocations": run.dbt.invocation_count,

@@ -4,6 +4,7 @@ whatever the row-group size."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -73,19 +74,47 @@ def test_auto_duckdb_threads_follow_the_census_size():
 
 
 def test_auto_duckdb_optimizer_is_off_for_small_sql_runs_only():
-    # engine=sql: planning a small year's queries costs more than the optimizer saves (measured
-    # at 150 and 7,500 rows; at 60,000 either way is as fast): off below 16,000 rows
-    assert resolve_duckdb_optimizer("auto", 150, "sql") is resolve_duckdb_optimizer("auto", 15_999, "sql") is False
-    assert resolve_duckdb_optimizer("auto", 16_000, "sql") is resolve_duckdb_optimizer("auto", 150, "polars") is True
+    # engine=sql: planning a small year's model queries costs more than the optimizer saves
+    # (150 rows: 0.955x off); from a few thousand rows its plans pay for it: off below 1,000 rows
+    assert resolve_duckdb_optimizer("auto", 150, "sql") is resolve_duckdb_optimizer("auto", 999, "sql") is False
+    assert resolve_duckdb_optimizer("auto", 1_000, "sql") is resolve_duckdb_optimizer("auto", 150, "polars") is True
     assert resolve_duckdb_optimizer(True, 150, "sql") is True and resolve_duckdb_optimizer(False, 10**6, "polars") is False
 
 
-def test_a_small_sql_run_plans_without_the_optimizer_on_dbts_connections_too(tmp_path):
-    with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
-                                           "years=2025", "workflow=quick", "engine=sql"])) as coordinator:
+def test_a_small_sql_run_plans_dbts_queries_without_the_optimizer_and_its_own_with_it(tmp_path, monkeypatch):
+    """dbt's cursors (the model queries) get the optimizer off for their session; planalign's
+    connection to the same instance (the invariant checks) keeps it."""
+    from planalign.dbt_bridge import planner_plugin
+
+    seen = []   # each dbt cursor's setting, read right after the plugin configured it
+
+    def configure_and_read(plugin, cursor, configure=planner_plugin.Plugin.configure_cursor):
+        configure(plugin, cursor)
+        seen.append(cursor.execute("select current_setting('enable_optimizer')").fetchall()[0][0])
+
+    monkeypatch.setattr(planner_plugin.Plugin, "configure_cursor", configure_and_read)
+    overrides = ["hooks=none", "census.size=150", "years=2025", "workflow=quick", "engine=sql"]
+    with build_coordinator(compose_config([f"paths.output_dir={tmp_path / 'open'}", *overrides])) as coordinator:
         run = coordinator._open()
-        with duckdb.connect(run.dbt.instance) as dbt_side:
-            assert dbt_side.execute("select current_setting('enable_optimizer')").fetchall()[0][0] is False
+        own = run.con.execute("select current_setting('enable_optimizer')").fetchall()[0][0]
+        assert own is True and run.dbt.optimizer is False
+    with build_coordinator(compose_config([f"paths.output_dir={tmp_path / 'run'}", *overrides])) as coordinator:
+        summary = coordinator.execute_multi_year_simulation()
+    assert summary.status == "completed" and len(seen) > 10 and set(seen) == {False}
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["dbt"]["optimizer"] is False
+
+
+def test_the_planner_plugin_sets_one_cursors_session_only():
+    from dbt.adapters.duckdb.plugins import BasePlugin
+
+    with duckdb.connect() as con:
+        for config, expected in (({"optimizer": "false"}, False), ({"optimizer": "true"}, True), ({}, True)):
+            plugin = BasePlugin.create("planalign.dbt_bridge.planner_plugin", config=config)
+            cursor = con.cursor()
+            plugin.configure_cursor(cursor)
+            assert cursor.execute("select current_setting('enable_optimizer')").fetchall()[0][0] is expected
+            assert con.execute("select current_setting('enable_optimizer')").fetchall()[0][0] is True
+            cursor.close()
 
 
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
@@ -101,10 +130,8 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
         # a connection of dbt's to the run's instance shares the planner settings
         with duckdb.connect(run.dbt.instance) as dbt_side:
             threshold = dbt_side.execute("select current_setting('nested_loop_join_threshold')").fetchall()[0][0]
-            optimizer = dbt_side.execute("select current_setting('enable_optimizer')").fetchall()[0][0]
     assert limit == "366.2 MiB", limit   # 384 MB as DuckDB prints it
     assert threshold == NESTED_LOOP_JOIN_ROWS
-    assert optimizer is True   # a polars run keeps the optimizer
     assert threads == 2   # and the auto thread count of a polars run
 
 
