@@ -25,18 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from planalign.dbt_bridge.cte_injection import CteInjector
-from planalign.dbt_bridge.cycle_check import CycleCheck
 from planalign.dbt_bridge.deferred_codegen import DeferredCodegen
 from planalign.dbt_bridge.deferred_writes import DeferredWrites
 from planalign.dbt_bridge.flag_source import FlagSource
 from planalign.dbt_bridge.graph_summary import GraphSummary
 from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
-from planalign.dbt_bridge.known_schemas import KnownSchemas
 from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
-from planalign.dbt_bridge.namespace_layout import NamespaceLayouts
 from planalign.dbt_bridge.repeated_results import RepeatedResults
 from planalign.dbt_bridge.schema_cache import SchemaCache
-from planalign.dbt_bridge.shared_builtins import SharedBuiltins
 from planalign.dbt_bridge.template_code import TemplateCodeCache
 from planalign.dbt_bridge.unheard_events import UnheardEvents
 from planalign.errors import StageError
@@ -302,14 +298,6 @@ class DbtRunner:
         self.flag_source = FlagSource()
         # graph_summary.json from each node's type, not its whole serialization (graph_summary.py)
         self.graph_summary = GraphSummary()
-        # each context's macro namespace filled from a layout worked out once (namespace_layout.py)
-        self.namespace_layouts = NamespaceLayouts()
-        # context builtins that cannot change in an invocation, made once (shared_builtins.py)
-        self.shared_builtins = SharedBuiltins()
-        # the schemas the models need, made sure of by the first invocation only (known_schemas.py)
-        self.known_schemas = KnownSchemas()
-        # the node graph searched for a cycle once, not every invocation (cycle_check.py)
-        self.cycle_check = CycleCheck()
 
     @contextlib.contextmanager
     def _stand_ins(self) -> Iterator[None]:
@@ -319,14 +307,11 @@ class DbtRunner:
         hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
         context (macro_namespace), the plugin scan and empty table (repeated_results), the
         behaviour flags' source module (flag_source), the graph summary's node types
-        (graph_summary), the macro namespaces' layout (namespace_layout), the builtins an
-        invocation shares (shared_builtins), the schemas an earlier invocation made sure of
-        (known_schemas), the graph's cycle check (cycle_check)."""
+        (graph_summary)."""
         with contextlib.ExitStack() as stack:
             for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
                              self.writes, self.macro_namespace, self.repeats, self.flag_source,
-                             self.graph_summary, self.namespace_layouts, self.shared_builtins,
-                             self.known_schemas, self.cycle_check):
+                             self.graph_summary):
                 stack.enter_context(stand_in.installed())
             yield
 

@@ -468,14 +468,6 @@ class Coordinator:
                 "flag_sources": run.dbt.flag_source.found,
                 # graph nodes summarized from their type, not a whole to_dict (graph_summary.py)
                 "graph_summary_nodes": run.dbt.graph_summary.nodes,
-                # context macro namespaces filled from a layout, and built by dbt (namespace_layout.py)
-                "namespace_layouts": {"filled": run.dbt.namespace_layouts.filled,
-                                      "by_dbt": run.dbt.namespace_layouts.by_dbt},
-                # context builtins handed out again, and merged vars reused (shared_builtins.py)
-                "shared_builtins": {"members": run.dbt.shared_builtins.shared, "vars": run.dbt.shared_builtins.vars},
-                # invocations that skipped dbt's schema step, and its cycle search (known_schemas.py, cycle_check.py)
-                "known_schemas": run.dbt.known_schemas.skipped,
-                "cycle_checks_reused": run.dbt.cycle_check.reused,
                 # this process's dbt import: serialization method sets left to their first call,
                 # and how many have been generated since (deferred_codegen.py)
                 "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},
