@@ -157,7 +157,7 @@ class Coordinator:
                         instance=instance, project_vars={"planalign_fold_single_use": self._folds_single_use()},
                         optimizer=resolve_duckdb_optimizer(s.runtime.duckdb_optimizer, rows, engine_name))
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
-                         resolver=self.resolver, engine_name=getattr(self.engine, "name", "?"))
+                         resolver=self.resolver, engine_name=engine_name or "?")
         run.background_writes = s.runtime.background_writes
         run.background_validation = s.runtime.background_validation
         run.batch_size = self.get_adaptive_batch_size()
