@@ -75,7 +75,7 @@ def write_project(root: Path) -> int:
 def child(root: str, years: int, threads: int) -> None:
     """Runs in a fresh process; prints one JSON line of timings."""
     sys.path.insert(0, str(REPO))
-    from planalign import db
+    from planalign.database import connection as db
     from planalign.dbt_bridge.runner import DbtRunner, import_dbt_runner
 
     started = time.perf_counter()

@@ -19,7 +19,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from planalign.build import build_coordinator
+from planalign.orchestration.build import build_coordinator
 from planalign.paths import CONF_DIR, REPO_DIR
 
 try:
@@ -79,7 +79,7 @@ def run_cli_in_process(args: Sequence[str], cwd: Path) -> subprocess.CompletedPr
     """
     from hydra.core.global_hydra import GlobalHydra
 
-    from planalign import cli
+    from planalign.cli import main as cli
 
     out, err = io.StringIO(), io.StringIO()
     argv, code = sys.argv, 0

@@ -20,7 +20,8 @@ from planalign.census.edge_fixture import edge_census
 from planalign.census.reader import read_census_file
 from planalign.census.synthetic import generate_synthetic_census
 from planalign.config.schema import Settings
-from planalign.db import arrow_of, execute, write_table
+from planalign.database.connection import execute
+from planalign.database.frames import arrow_of, write_table
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planalign.db import execute, table_exists
+from planalign.database.connection import execute, table_exists
 from planalign.errors import ConfigError
 
 PUBLISHED_TABLES = ("fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary")

@@ -586,20 +586,20 @@ _DUCKDB_SIZE = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*$"
 
 
 class RuntimeConfig(Strict):
-    # DuckDB's threads: a count, or auto (engine=sql below 16,000 census rows 1, else 2; planalign.db.resolve_duckdb_threads)
+    # DuckDB's threads: a count, or auto (engine=sql below 16,000 census rows 1, else 2; planalign.runtime.auto_settings.resolve_duckdb_threads)
     duckdb_threads: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     # DuckDB's optimizer for dbt's model queries: on, off, or auto (off for engine=sql below 1,000
-    # census rows; planalign.db.resolve_duckdb_optimizer). It never changes results, only plans.
+    # census rows; planalign.runtime.auto_settings.resolve_duckdb_optimizer). It never changes results, only plans.
     duckdb_optimizer: bool | Literal["auto"] = "auto"
     dbt_threads: Annotated[int, Field(ge=1, le=64)] = 2   # as conf/runtime/default.yaml (measured there)
     polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
     # Polars' executor for collect(): in-memory has less fixed cost per query (~25 a year)
     polars_engine: Literal["in-memory", "streaming", "auto"] = "in-memory"
-    # DuckDB's memory limit: a size, null (DuckDB's 80 % of RAM) or auto (planalign.db.resolve_memory_limit)
+    # DuckDB's memory limit: a size, null (DuckDB's 80 % of RAM) or auto (planalign.runtime.auto_settings.resolve_memory_limit)
     memory_limit: Annotated[str, Field(pattern=_DUCKDB_SIZE)] | Literal["auto"] | None = "auto"
     duckdb_checkpoint_threshold: Annotated[str | None, Field(pattern=_DUCKDB_SIZE)] = None  # null = DuckDB's 16 MiB
     # rows per row group of the run's file (a multiple of DuckDB's vector size, 2048); null = DuckDB's
-    # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.db.resolve_row_group_size)
+    # 122,880; auto = 16,384 up to 250,000 census rows, DuckDB's above (planalign.runtime.auto_settings.resolve_row_group_size)
     duckdb_row_group_size: Annotated[int, Field(ge=2048, le=1 << 24, multiple_of=2048)] | Literal["auto"] | None = "auto"
     # engine=polars writes its marts and final-year intermediates on another connection beside the
     # compute: 0.89x at 60,000 x 5 when writes used one connection; since they use two, no faster,
@@ -608,7 +608,7 @@ class RuntimeConfig(Strict):
     # the VALIDATION stage checks a year's invariants on a thread while the next year computes;
     # the year is checkpointed, and the run completes, only once they pass (docs/benchmarks.md)
     background_validation: bool = True
-    # glibc malloc arenas for the process (planalign.allocator); null = glibc's default, 8 per core;
+    # glibc malloc arenas for the process (planalign.runtime.allocator); null = glibc's default, 8 per core;
     # auto = 2 under engine=polars with its own models from 32,768 census rows (or a census file), else glibc's
     malloc_arena_max: Annotated[int, Field(ge=1, le=1024)] | Literal["auto"] | None = "auto"
     progress: bool = True

@@ -3,7 +3,7 @@
 Why a plugin: planalign's own queries (the invariant checks, the reports) and dbt's share
 one DuckDB instance, where ``SET enable_optimizer`` is instance-wide. Turning the optimizer
 off is worth it for a small census's model queries, whose planning costs more than their
-execution (``planalign.db.resolve_duckdb_optimizer``), but not for the invariant checks,
+execution (``planalign.runtime.auto_settings.resolve_duckdb_optimizer``), but not for the invariant checks,
 whose joins need it at any size (12,000 x 5 sql: 14.0 -> 20.5 s with it off everywhere).
 dbt-duckdb asks each plugin to configure every cursor it opens (one a node); this one sets
 the optimizer for that cursor's session alone.

@@ -158,7 +158,7 @@ class DbtRunner:
         # vars fixed for the whole run that the project reads at parse time (dbt_project.yml):
         # they shape the manifest, so they go to the parse, to its cache key and to every run
         self.project_vars = dict(project_vars or {})
-        self.instance = instance   # the run's named DuckDB instance (planalign.db), which dbt joins
+        self.instance = instance   # the run's named DuckDB instance (planalign.database), which dbt joins
         self.use_manifest_cache = use_manifest_cache
         self.manifest_source = "none"
         self.database = Path(database)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from planalign.core.stages import StageResult
 from planalign.engines.polars_engine.runner import StepRunner
 from planalign.engines.registry import ENGINES, EVENT_STEPS, GROUPS, EventStep
 from planalign.errors import ConfigError
-from planalign.orchestration.stages import StageResult
 
 DEFAULT_GROUPS = {"workforce": "polars", "plan": "sql"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from planalign.orchestration.stages import StageResult
+from planalign.core.stages import StageResult
 
 
 class ModelBuilder(Protocol):

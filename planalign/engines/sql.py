@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from planalign.core.stages import StageResult
 from planalign.engines.model_builders import DBT_MODELS, YearInvocationBuilder
 from planalign.engines.registry import EVENT_STEPS
 from planalign.errors import ConfigError
-from planalign.orchestration.stages import StageResult
 
 INVOCATION_MODES = ("per_year", "per_stage")
 

@@ -15,22 +15,14 @@ import psutil
 from planalign.census.ingest import PreparedCensus, prepare_census
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.schema import Settings
-from planalign.db import (
-    connect,
-    execute,
-    new_instance_name,
-    resolve_duckdb_optimizer,
-    resolve_duckdb_threads,
-    resolve_memory_limit,
-    resolve_row_group_size,
-)
+from planalign.core.stages import Stage
+from planalign.database.connection import connect, execute, new_instance_name
+from planalign.database.lock import DatabaseLock, DatabaseLocked
 from planalign.dbt_bridge import DbtRunner
 from planalign.dbt_bridge.runner import IMPORT_CODEGEN
 from planalign.engines.model_builders import STAGE_OF_TAG
 from planalign.errors import ConfigError, StageError
-from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.orchestration.context import RunContext
-from planalign.orchestration.stages import Stage
 from planalign.params import ParameterResolver
 from planalign.paths import dbt_project_dir
 from planalign.reporting import provenance
@@ -38,6 +30,12 @@ from planalign.reporting.plot_worker import PlotWorkers
 from planalign.reporting.plots import PlotJob
 from planalign.reporting.summary import format_table, summary_frame, write_summary
 from planalign.reporting.timings import write_timings
+from planalign.runtime.auto_settings import (
+    resolve_duckdb_optimizer,
+    resolve_duckdb_threads,
+    resolve_memory_limit,
+    resolve_row_group_size,
+)
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from planalign.core.stages import Stage
 from planalign.errors import ConfigError
-from planalign.orchestration.stages import Stage
 
 REQUIRED = (Stage.INITIALIZATION, Stage.FOUNDATION, Stage.EVENT_GENERATION, Stage.STATE_ACCUMULATION)
 

@@ -7,10 +7,11 @@ import time
 from typing import Any
 
 from planalign.census.ingest import write_census
-from planalign.db import table_exists, write_tables
+from planalign.core.stages import Stage, StageResult
+from planalign.database.connection import table_exists
+from planalign.database.frames import write_tables
 from planalign.engines.model_builders import builder_of
 from planalign.errors import PlanalignError, StageError, UserError, ValidationFailure
-from planalign.orchestration.stages import Stage, StageResult
 from planalign.random.sql_macros import install_draw_macros
 from planalign.validation.background import BackgroundCheck
 from planalign.validation.invariants import check_year, errors

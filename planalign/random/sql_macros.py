@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from planalign.db import execute
+from planalign.database.connection import execute
 from planalign.paths import DBT_PROJECT_DIR
 
 BLOCK = re.compile(r"\{%\s*macro\s+create_draw_macros\(\)\s*%\}(.*?)\{%\s*endmacro\s*%\}", re.S)

@@ -2,7 +2,7 @@
 
 ``planalign_timings(run_id, kind, year, name, seconds)`` holds one row per dbt model
 execution (kind ``dbt_model``), per stage (``stage``) and per engine step (``engine_step``,
-e.g. the Polars steps). See the top ten with ``python -m planalign.profile RUN_DIR``.
+e.g. the Polars steps). See the top ten with ``python -m planalign.cli.profile RUN_DIR``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 
 import polars as pl
 
-from planalign.db import append_table, execute, table_exists
+from planalign.database.connection import execute, table_exists
+from planalign.database.frames import append_table
 
 
 def timing_rows(run: Any, record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from planalign.config.fingerprint import result_affecting_view
-from planalign.db import execute, table_exists
+from planalign.database.connection import execute, table_exists
 from planalign.state.base import CheckpointStateManager
 from planalign.state.hashing import year_content_hash
 

@@ -14,7 +14,7 @@ import hashlib
 
 import duckdb
 
-from planalign.db import table_exists
+from planalign.database.connection import table_exists
 
 HASHED_TABLES = {
     "fct_yearly_events": "created_at",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from planalign.config.fingerprint import result_affecting_view
-from planalign.db import execute
+from planalign.database.connection import execute
 from planalign.state.base import CheckpointStateManager
 from planalign.state.hashing import year_content_hash
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from planalign.db import execute, second_connection, table_exists
+from planalign.database.connection import execute, second_connection, table_exists
 from planalign.validation.invariants import Invariant, check_year
 
 

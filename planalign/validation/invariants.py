@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from planalign.db import table_exists
+from planalign.database.connection import table_exists
 
 PRIORITY_SQL = """case event_type when 'hire' then 1 when 'eligibility' then 2 when 'enrollment' then 3
     when 'enrollment_change' then 4 when 'deferral_match_response' then 5 when 'deferral_escalation' then 6

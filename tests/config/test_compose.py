@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from planalign.build import build_coordinator
 from planalign.config.loader import load_settings
 from planalign.config.schema import RuntimeConfig, parse_years
 from planalign.errors import ConfigError
+from planalign.orchestration.build import build_coordinator
 from planalign.paths import CONF_DIR
 from tests.conftest import compose_config
 

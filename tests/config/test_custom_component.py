@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from planalign.build import build_coordinator
 from planalign.hooks.specs import hookimpl
+from planalign.orchestration.build import build_coordinator
 from planalign.state.duckdb_state import DuckDBStateManager
 from tests.conftest import compose_config, query
 

@@ -11,12 +11,12 @@ import time
 import duckdb
 import pytest
 
-from planalign.build import build_coordinator
-from planalign.db import connect, new_instance_name
+from planalign.database.connection import connect, new_instance_name
 from planalign.errors import ValidationFailure
 from planalign.hooks.builtin import Hook
 from planalign.hooks.manager import CriticalHookError
 from planalign.hooks.specs import hookimpl
+from planalign.orchestration.build import build_coordinator
 from planalign.validation.background import BackgroundCheck
 from planalign.validation.invariants import INVARIANTS, Invariant, check_year
 from tests.conftest import compose_config, query

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from planalign.build import build_coordinator
 from planalign.config.fingerprint import config_fingerprint
 from planalign.config.loader import load_settings
 from planalign.errors import StageError
 from planalign.hooks.builtin import Hook
 from planalign.hooks.manager import CriticalHookError
 from planalign.hooks.specs import hookimpl
+from planalign.orchestration.build import build_coordinator
 from planalign.orchestration.year_executor import YearExecutor
 from tests.conftest import compose_config, query, run_cli
 

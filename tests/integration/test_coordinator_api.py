@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from planalign.build import build_coordinator
 from planalign.errors import ConfigError
+from planalign.orchestration.build import build_coordinator
 from tests.conftest import compose_config, query
 
 BASE = ["census.size=400", "years=2025-2027", "workflow=quick", "hooks=none"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planalign.build import build_coordinator
 from planalign.dbt_bridge.manifest_cache import project_key
+from planalign.orchestration.build import build_coordinator
 from planalign.paths import REPO_DIR
 from tests.conftest import compose_config
 

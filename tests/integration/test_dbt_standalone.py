@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from planalign.devdb import prepare
+from planalign.cli.devdb import prepare
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import query
 

@@ -13,20 +13,18 @@ import duckdb
 import polars as pl
 import pytest
 
-from planalign.build import build_coordinator
-from planalign.db import (
-    NESTED_LOOP_JOIN_ROWS,
-    connect,
-    new_instance_name,
+from planalign.database.connection import NESTED_LOOP_JOIN_ROWS, connect, new_instance_name
+from planalign.engines.polars_engine.models.contracts import write_model
+from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
+from planalign.errors import StageError
+from planalign.orchestration.build import build_coordinator
+from planalign.paths import DBT_PROJECT_DIR
+from planalign.runtime.auto_settings import (
     resolve_duckdb_optimizer,
     resolve_duckdb_threads,
     resolve_memory_limit,
     resolve_row_group_size,
 )
-from planalign.engines.polars_engine.models.contracts import write_model
-from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
-from planalign.errors import StageError
-from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import KEEP_INTERMEDIATES, compose_config, query, run_simulation, side_by_side
 from tests.resilience.test_resume import tables_equal
 

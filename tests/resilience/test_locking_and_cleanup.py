@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from planalign.database.lock import DatabaseLock, DatabaseLocked
 from planalign.errors import ConfigError
-from planalign.locking import DatabaseLock, DatabaseLocked
 from planalign.paths import REPO_DIR
 from tests.conftest import query, run_cli, run_simulation
 
@@ -19,7 +19,7 @@ SMALL = ["census.size=200", "years=2025-2026", "workflow=quick"]
 
 def test_lock_name_is_stable_across_processes(tmp_path):
     db = tmp_path / "x.duckdb"
-    code = f"from planalign.locking import DatabaseLock; print(DatabaseLock(r'{db}').path)"
+    code = f"from planalign.database.lock import DatabaseLock; print(DatabaseLock(r'{db}').path)"
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONPATH": str(REPO_DIR), "PYTHONHASHSEED": str(i)}).stdout
             for i in range(3)}

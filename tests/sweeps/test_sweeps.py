@@ -9,7 +9,7 @@ import json
 import polars as pl
 import pytest
 
-from planalign.resolvers import parallel_jobs
+from planalign.config.resolvers import parallel_jobs
 from tests.conftest import compose_config, query, run_cli
 
 TINY = ["census.size=120", "years=2025-2026", "workflow=quick", "hooks=quiet"]

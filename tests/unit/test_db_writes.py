@@ -12,18 +12,15 @@ import duckdb
 import polars as pl
 import pytest
 
-from planalign.allocator import AUTO_ARENAS, AUTO_FROM_CENSUS_ROWS, limit_malloc_arenas, resolve_arena_max
-from planalign.db import (
-    PARALLEL_WRITE_MIN_ROWS,
-    SMALL_ROW_GROUP,
-    _halves,
-    arrow_of,
-    connect,
-    execute,
-    new_instance_name,
-    write_frame,
-    write_tables,
+from planalign.database.connection import connect, execute, new_instance_name
+from planalign.database.frames import PARALLEL_WRITE_MIN_ROWS, _halves, arrow_of, write_frame, write_tables
+from planalign.runtime.allocator import (
+    AUTO_ARENAS,
+    AUTO_FROM_CENSUS_ROWS,
+    limit_malloc_arenas,
+    resolve_arena_max,
 )
+from planalign.runtime.auto_settings import SMALL_ROW_GROUP
 
 ROWS = PARALLEL_WRITE_MIN_ROWS + 5_000   # large enough to be split, not a multiple of a row group
 
@@ -148,7 +145,7 @@ def test_a_failing_half_commits_nothing(con, bad_half):
 def test_malloc_arenas_can_be_limited():
     assert limit_malloc_arenas(None) is False
     # in a process of its own: glibc keeps the limit for the life of the process
-    accepted = subprocess.run([sys.executable, "-c", "from planalign.allocator import limit_malloc_arenas as f; "
+    accepted = subprocess.run([sys.executable, "-c", "from planalign.runtime.allocator import limit_malloc_arenas as f; "
                                "print(f(2))"], capture_output=True, text=True, check=True).stdout.strip()
     assert accepted == "True"   # glibc on Linux, as on the machines planalign runs on
 

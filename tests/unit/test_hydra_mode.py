@@ -9,7 +9,7 @@ from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
 
-from planalign.hydra_mode import may_set_mode, mode_without_a_compose
+from planalign.cli.hydra_mode import may_set_mode, mode_without_a_compose
 from planalign.paths import CONF_DIR
 
 PLAIN = [[], ["engine=polars", "census.size=150", "hydra.run.dir=/tmp/x"], ["seed=1,2"], ["engine=sql,polars"],

@@ -10,7 +10,7 @@ import jinja2
 import polars as pl
 import pytest
 
-from planalign.db import execute, read_frame
+from planalign.database.connection import execute, read_frame
 from planalign.engines.polars_engine.exprs import draw_r, draw_u
 from planalign.paths import DBT_PROJECT_DIR
 from planalign.random.draws import M32, draw, employee_keys, mix32, year_stream_constant

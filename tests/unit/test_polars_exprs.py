@@ -10,7 +10,8 @@ import jinja2
 import polars as pl
 import pytest
 
-from planalign.db import read_frame, write_table
+from planalign.database.connection import read_frame
+from planalign.database.frames import write_table
 from planalign.engines.polars_engine.exprs import (
     EVENT_SCHEMA,
     add_days,

@@ -121,7 +121,7 @@ def test_hybrid_yaml_lists_every_step():
 
 
 def test_engines_build_from_config(tmp_path):
-    from planalign.build import _make
+    from planalign.orchestration.build import _make
 
     cfg = compose_config([f"paths.output_dir={tmp_path}", "engine=hybrid", "engine.split.promotion=sql"])
     engine = _make(cfg, "engine", cfg.engine)

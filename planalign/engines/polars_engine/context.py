@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from planalign.db import read_frame
+from planalign.database.connection import read_frame
 
 START_POP_COLUMNS = (
     "employee_id", "employee_ssn", "ka", "kb", "employee_hire_date", "level_id", "current_compensation",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from planalign.core.stages import StageResult
 from planalign.engines.polars_engine.models.pipeline import PolarsModelBuilder
 from planalign.engines.polars_engine.runner import StepRunner
 from planalign.engines.registry import EVENT_STEPS
 from planalign.errors import ConfigError
-from planalign.orchestration.stages import StageResult
 
 MODEL_PATHS = ("polars", "dbt")
 

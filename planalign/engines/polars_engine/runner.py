@@ -17,11 +17,11 @@ from typing import Any
 
 import polars as pl
 
-from planalign.db import write_table
+from planalign.core.stages import StageResult
+from planalign.database.frames import write_table
 from planalign.engines.polars_engine.context import YearContext
 from planalign.engines.registry import EVENT_STEPS, EventStep, model_owner, order_problems
 from planalign.errors import StageError
-from planalign.orchestration.stages import StageResult
 
 STAGE = "EVENT_GENERATION"
 

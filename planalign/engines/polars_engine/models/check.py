@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from planalign.db import execute, scalar, table_exists
+from planalign.database.connection import execute, scalar, table_exists
 from planalign.engines.polars_engine.models import MODELS, PolarsModel, get_model
 from planalign.engines.polars_engine.models.context import ModelContext
 from planalign.engines.polars_engine.models.contracts import describe, write_model

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from planalign.db import read_frame
+from planalign.database.connection import read_frame
 
 
 def _quote(name: str) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from planalign.db import execute, table_exists, write_frame
+from planalign.database.connection import execute, table_exists
+from planalign.database.frames import write_frame
 
 CONTRACTS_FILE = Path(__file__).with_name("contracts.json")
 

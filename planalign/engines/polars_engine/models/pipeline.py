@@ -24,7 +24,7 @@ at the end of every year (the checkpoint hashes the marts, the next year reads l
 snapshot) and in ``flush``; a failed write fails the settle, naming the relation. Opt-in: the
 thread's malloc arena and the frames it holds add 40-70 MiB of peak RSS; when the compute
 already keeps both cores busy (1,000,000 people) the writes only move into the wait before
-VALIDATION; and since a large write uses two connections itself (``planalign.db.write_frame``)
+VALIDATION; and since a large write uses two connections itself (``planalign.database.frames.write_frame``)
 it no longer gains time at 60,000 people either.
 """
 
@@ -40,13 +40,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from planalign.db import second_connection, write_table
+from planalign.core.stages import StageResult
+from planalign.database.connection import second_connection
+from planalign.database.frames import write_table
 from planalign.engines.polars_engine.models import MODELS, models_for
 from planalign.engines.polars_engine.models.context import ModelContext
 from planalign.engines.polars_engine.models.contracts import write_model
 from planalign.engines.registry import model_owner
 from planalign.errors import StageError
-from planalign.orchestration.stages import StageResult
 
 Writer = Callable[..., None]   # write(con, name, frame, **options): write_model or PolarsModelBuilder._write
 PERSIST_AT_ONCE = ("init",)   # tags whose (non-incremental) models go to the file when built

@@ -29,8 +29,8 @@ import sys
 
 _M_ARENA_MAX = -8   # glibc's mallopt parameter number (malloc.h)
 AUTO_ARENAS = 2
-# planalign.db.PARALLEL_WRITE_MIN_ROWS (a test holds them equal): from here a year's writes are
-# split. Not imported: planalign.db imports Polars, which must wait for POLARS_MAX_THREADS.
+# planalign.database.frames.PARALLEL_WRITE_MIN_ROWS (a test holds them equal): from here a year's writes are
+# split. Not imported: planalign.database imports Polars, which must wait for POLARS_MAX_THREADS.
 AUTO_FROM_CENSUS_ROWS = 32_768
 
 

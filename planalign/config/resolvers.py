@@ -7,10 +7,10 @@ from omegaconf import OmegaConf
 
 def parallel_jobs(threads_per_job: int | str = 1, polars_threads: int = 1, job_memory_mib: int = 1024) -> int:
     """Parallel sweep jobs that fit this machine: cores / threads per job, capped by memory.
-    DuckDB's ``auto`` threads count as the most it may take (planalign.db)."""
+    DuckDB's ``auto`` threads count as the most it may take (planalign.database)."""
     import psutil
 
-    from planalign.db import AUTO_THREADS
+    from planalign.runtime.auto_settings import AUTO_THREADS
 
     cores = psutil.cpu_count(logical=True) or 1
     duckdb_threads = AUTO_THREADS if threads_per_job == "auto" else int(threads_per_job)

@@ -1,159 +1,18 @@
-"""The run's DuckDB file: one database instance per run, shared with dbt-duckdb.
-
-A run opens a *named in-memory* DuckDB instance and ATTACHes its file as catalog
-``planalign``; dbt-duckdb's profile connects to the same instance name (DuckDB hands every
-connection of one name the same instance, provided they connect with the same
-configuration, so threads and memory limits are SET statements) and finds the file attached.
-
-Why attach instead of opening the file directly: ATTACH takes a row-group size. Writes
-smaller than a row group (DuckDB's default is 122,880 rows; a year of a 60,000-person
-snapshot is ~80,000) go through the write-ahead log and are compressed again at the next
-checkpoint; with row groups of ``runtime.duckdb_row_group_size`` they are compressed and
-written once. Measured (docs/benchmarks.md): 16,384-row groups make 60,000 x 5 0.71x (sql)
-and 0.79x (polars) and 240,000 x 5 polars 0.83x; at 1,000,000 x 10 they save no time and
-add ~1 GiB of peak RSS, hence ``auto``.
-"""
+"""Polars frames into the run's DuckDB file, through Arrow (no copy through Python rows)."""
 
 from __future__ import annotations
 
 import threading
-import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
+from planalign.database.connection import execute, second_connection, table_exists
+from planalign.runtime.auto_settings import SMALL_ROW_GROUP
+
 if TYPE_CHECKING:
     import pyarrow as pa
-
-CATALOG = "planalign"   # the run file's catalog name, in planalign's connection and in dbt's profile
-
-SMALL_ROW_GROUP = 16384        # rows; a multiple of DuckDB's vector size
-AUTO_SMALL_UP_TO = 250_000     # census rows up to which ``auto`` picks SMALL_ROW_GROUP (measured at 240,000)
-
-
-def resolve_row_group_size(setting: int | str | None, census_rows: int) -> int | None:
-    """The row-group size to attach the run's file with (None: DuckDB's default)."""
-    if setting == "auto":
-        return SMALL_ROW_GROUP if census_rows <= AUTO_SMALL_UP_TO else None
-    return None if setting is None else int(setting)
-
-
-AUTO_ONE_THREAD_BELOW = 16_000   # census rows below which ``auto`` gives an engine=sql run one DuckDB thread
-AUTO_THREADS = 2                 # what ``auto`` gives every other run (the machines planalign is measured on)
-
-
-def resolve_duckdb_threads(setting: int | str, census_rows: int, engine_name: str | None) -> int:
-    """DuckDB's thread count for a run.
-
-    Why ``auto``: under ``engine=sql`` with a small census a model's query has nothing to split,
-    and a second thread only adds its start and its synchronisation to each of the ~30
-    statements of a year, while dbt already runs two models at once. Measured on 2 cores
-    (docs/benchmarks.md), one thread against two: 150 x 5 sql 0.96x, 7,500 x 5 0.95x,
-    12,000 x 5 0.92x, but 25,000 x 5 1.06x and 60,000 x 5 1.16x; and 150 x 5 polars, whose
-    DuckDB work is Arrow writes beside the invariant checks, 1.06x.
-    """
-    if setting == "auto":
-        return 1 if engine_name == "sql" and census_rows < AUTO_ONE_THREAD_BELOW else AUTO_THREADS
-    return int(setting)
-
-
-AUTO_NO_OPTIMIZER_BELOW = 1_000   # census rows below which ``auto`` plans an engine=sql run's model queries unoptimized
-
-
-def resolve_duckdb_optimizer(setting: bool | str, census_rows: int, engine_name: str | None) -> bool:
-    """Whether DuckDB's query optimizer rewrites dbt's model queries before they execute
-    (planalign's own queries always get it: ``dbt_bridge/planner_plugin.py``).
-
-    Why ``auto``: a small census's year is ~20 model statements whose execution takes a few
-    milliseconds each, while planning them takes tens: DuckDB binds, then runs some forty
-    optimizer passes (join order, filter pushdown, statistics, ...) over a model's plan of
-    dozens of CTEs. With 150 people the passes took ~18 % of the models' SQL time and gained
-    nothing back: whole runs 0.955x with it off. From a few thousand people, plans it improved
-    pay for it (whole 5-year runs off against on: 2,000 1.01x, 4,000 0.99x, 7,500 1.04x,
-    12,000 1.08x; docs/benchmarks.md), so ``engine=sql`` skips it below 1,000 rows only. The
-    optimizer only chooses how a query runs, never what it returns: the tests compare runs
-    with it on and off table by table.
-    """
-    if setting == "auto":
-        return not (engine_name == "sql" and census_rows < AUTO_NO_OPTIMIZER_BELOW)
-    return bool(setting)
-
-
-AUTO_MEMORY_FLOOR_MB = 384       # DuckDB's memory limit under ``auto``: at least this ...
-AUTO_MEMORY_KIB_PER_ROW = 6      # ... or this per census row (1,000,000 rows: ~5.7 GiB)
-
-
-def resolve_memory_limit(setting: str | None, census_rows: int) -> str | None:
-    """DuckDB's memory limit for a run (None: DuckDB's default, 80 % of RAM).
-
-    Why ``auto``: DuckDB keeps the blocks it writes in its buffer pool up to its limit, so with
-    the default the run's peak RSS grows with everything written (60,000 x 5: ~810 MiB). A
-    limit scaled to the census lets it evict them: 60,000 x 5 peaks at ~680 MiB (polars, same
-    time) or ~660 MiB (sql, ~7 % slower); docs/benchmarks.md.
-    """
-    if setting == "auto":
-        return f"{max(AUTO_MEMORY_FLOOR_MB, -(-census_rows * AUTO_MEMORY_KIB_PER_ROW // 1024))}MB"
-    return setting
-
-
-NESTED_LOOP_JOIN_ROWS = 64    # DuckDB's default is 5: a band table of 6+ rows got a merge join
-
-
-def new_instance_name() -> str:
-    """A DuckDB instance name no other run of this process uses (launchers reuse processes)."""
-    return f":memory:planalign-{uuid.uuid4().hex}"
-
-
-def connect(path: Path, threads: int | None = None, memory_limit: str | None = None,
-            checkpoint_threshold: str | None = None, *, instance: str | None = None,
-            row_group_size: int | None = None) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` for writing: directly, or (``instance``) attached to that named instance."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if instance is None:
-        con = duckdb.connect(str(path))
-    else:
-        con = duckdb.connect(instance)
-        options = f" (ROW_GROUP_SIZE {int(row_group_size)})" if row_group_size else ""
-        quoted = str(path).replace("'", "''")
-        try:
-            execute(con, f"ATTACH '{quoted}' AS {CATALOG}{options}")
-        except Exception:
-            con.close()
-            raise
-        execute(con, f"USE {CATALOG}")
-    # Joins on a range against a table of at most this many rows (the age and tenure bands) run
-    # as nested loops instead of a piecewise merge join that sorts the large side: dbt's
-    # int_workforce_state at 60,000 people 0.168 -> 0.120 s a year, the same rows. GLOBAL: dbt's
-    # connections to the run's instance see it too.
-    execute(con, f"SET GLOBAL nested_loop_join_threshold = {NESTED_LOOP_JOIN_ROWS}")
-    if threads:
-        execute(con, f"SET threads = {int(threads)}")
-    if memory_limit:
-        execute(con, f"SET memory_limit = '{memory_limit}'")
-    if checkpoint_threshold:
-        # how much write-ahead log may build up before DuckDB folds it into the file
-        execute(con, f"SET checkpoint_threshold = '{checkpoint_threshold}'")
-    return con
-
-
-def execute(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> list[tuple]:
-    """Run a statement and drain its result (an undrained result blocks the connection in DuckDB 2)."""
-    return con.execute(query, params or []).fetchall()
-
-
-def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None):
-    rows = execute(con, query, params)
-    return rows[0][0] if rows else None
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    # duckdb_tables() rather than information_schema: a quarter of the cost, asked ~30 times a year
-    return bool(scalar(
-        con, "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?", [name]
-    ))
-
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """Replace table ``name`` with ``frame`` (handed over through Arrow, no copy through Python rows)."""
@@ -250,18 +109,6 @@ def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, 
             other.close()
     finally:
         con.unregister(_FRAME)
-
-
-def second_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Another connection to ``con``'s instance, on the same catalog (the run's file, not the
-    instance's in-memory default): DuckDB runs its statements beside ``con``'s."""
-    other = con.cursor()
-    try:
-        execute(other, f'USE "{scalar(con, "select current_database()")}"')
-    except Exception:
-        other.close()
-        raise
-    return other
 
 
 def _halves(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
@@ -361,7 +208,3 @@ def _insert_both(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnec
         raise
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
-    # con.sql(...).pl(), not execute(...).pl(): the latter is gone in DuckDB 2 and would leave
-    # an unread result blocking the connection
-    return con.sql(query, params=params or None).pl()

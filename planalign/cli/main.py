@@ -15,9 +15,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from planalign.allocator import limit_malloc_arenas, resolve_arena_max
 from planalign.errors import PlanalignError, UserError
 from planalign.paths import CONF_DIR
+from planalign.runtime.allocator import limit_malloc_arenas, resolve_arena_max
 
 log = logging.getLogger("planalign")
 
@@ -55,7 +55,9 @@ def run_simulation(cfg: DictConfig) -> dict:
     global _task_started
     _task_started = True
     _apply_process_settings(cfg)
-    from planalign.build import build_coordinator  # imported late: Polars reads its thread count at import
+    from planalign.orchestration.build import (
+        build_coordinator,  # imported late: Polars reads its thread count at import
+    )
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
     job_dir = HydraConfig.get().runtime.output_dir if HydraConfig.initialized() else None
     try:
@@ -99,7 +101,7 @@ def _hydra_main(cfg: DictConfig) -> dict:
 
 def main() -> None:
     """Console-script entry point."""
-    from planalign.hydra_mode import mode_without_a_compose
+    from planalign.cli.hydra_mode import mode_without_a_compose
     from planalign.sweeps.callback import LAST_SWEEP
 
     try:

@@ -19,7 +19,8 @@ from hydra import compose, initialize_config_dir
 
 from planalign.census.ingest import load_census
 from planalign.config.loader import load_settings
-from planalign.db import connect, write_table
+from planalign.database.connection import connect
+from planalign.database.frames import write_table
 from planalign.errors import UserError
 from planalign.params import ParameterResolver
 from planalign.paths import CONF_DIR, DBT_PROJECT_DIR

@@ -1,0 +1,1 @@
+"""The run's DuckDB file: connections, frame writes, the one-writer lock."""
