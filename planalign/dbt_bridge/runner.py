@@ -351,6 +351,55 @@ class DbtRunner:
             totals[label] = totals.get(label, 0.0) + row["seconds"]
         return {label: round(seconds, 4) for label, seconds in totals.items()}
 
+
+    def provenance(self, *, wall_seconds: float, stage_of_tag: dict[str, str]) -> dict[str, Any]:
+        """What dbt did in this run, for run.json's ``dbt`` section (``stage_of_tag``: the stage
+        each model tag belongs to, to split model time by stage)."""
+        top_models: dict[str, float] = {}
+        for row in self.model_timings():
+            top_models[row["node"]] = top_models.get(row["node"], 0.0) + row["seconds"]
+        return {
+            "parse_seconds": round(self.parse_seconds, 3),
+            "manifest": self.manifest_source,
+            # whether DuckDB optimized the model queries (runtime.duckdb_optimizer; planner_plugin.py)
+            "optimizer": self.optimizer,
+            # built as CTEs of their one reader: their time is inside that reader's
+            "folded_models": self.folded_models(),
+            "invocations": self.invocation_count,
+            "invocation_seconds": round(self.invocation_seconds, 3),
+            "share_of_wall": round(self.invocation_seconds / wall_seconds, 3) if wall_seconds else None,
+            # the 25 slowest nodes; every execution is in the planalign_timings table
+            "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
+            # model time per stage its tags belong to (one invocation may build several stages)
+            "model_seconds_by_stage": self.model_seconds_by_tag(stage_of_tag),
+            # Jinja texts compiled, and renders that reused one (dbt_bridge/template_code.py)
+            "jinja_templates": {"compiled": self.template_code.misses,
+                                "reused": self.template_code.hits},
+            # dbt's config-class JSON schemas built, and read from planalign's cache (schema_cache.py)
+            "json_schemas": {"built": self.schemas.built, "reused": self.schemas.reused},
+            # Jinja texts this process compiled, and loaded compiled from planalign's file
+            "jinja_code": {"compiled": self.jinja_code.compiled, "loaded": self.jinja_code.loaded},
+            # ephemeral models' CTEs injected by planalign, and by dbt's sqlparse (cte_injection.py)
+            "cte_injection": {"fast": self.cte_injection.fast, "by_dbt": self.cte_injection.delegated},
+            # dbt log events no logger would write, skipped unbuilt, and handed to dbt (unheard_events.py)
+            "log_events": {"skipped": self.events.skipped, "delivered": self.events.delivered},
+            # compiled SQL files written at the invocations' ends (deferred_writes.py)
+            "deferred_writes": self.writes.files,
+            # node contexts whose macros were put in by dict updates, and by dbt (macro_namespace.py)
+            "macro_namespaces": {"flattened": self.macro_namespace.flattened,
+                                 "by_dbt": self.macro_namespace.by_dbt},
+            # plugin scans and empty result tables answered from what the run kept (repeated_results.py)
+            "repeated_results": {"plugin_scans": self.repeats.plugin_scans_reused,
+                                 "empty_tables": self.repeats.empty_tables_reused},
+            # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
+            "flag_sources": self.flag_source.found,
+            # graph nodes summarized from their type, not a whole to_dict (graph_summary.py)
+            "graph_summary_nodes": self.graph_summary.nodes,
+            # this process's dbt import: serialization method sets left to their first call,
+            # and how many have been generated since (deferred_codegen.py)
+            "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},
+        }
+
     # ------------------------------------------------------------------ cleanup
     def close(self) -> None:
         """Release dbt-duckdb's cached connection and dbt's process-global adapter state.

@@ -19,7 +19,6 @@ from planalign.core.stages import Stage
 from planalign.database.connection import connect, execute, new_instance_name
 from planalign.database.lock import DatabaseLock, DatabaseLocked
 from planalign.dbt_bridge import DbtRunner
-from planalign.dbt_bridge.runner import IMPORT_CODEGEN
 from planalign.engines.model_builders import STAGE_OF_TAG
 from planalign.errors import ConfigError, StageError
 from planalign.orchestration.context import RunContext
@@ -395,10 +394,6 @@ class Coordinator:
 
     def _provenance(self, run: RunContext, years: list[int], wall: float, status: str,
                     error: BaseException | None, outputs: dict[str, Any]) -> dict[str, Any]:
-        timings = run.dbt.model_timings()
-        top_models: dict[str, float] = {}
-        for row in timings:
-            top_models[row["node"]] = top_models.get(row["node"], 0.0) + row["seconds"]
         validation = [
             {k: r[k] for k in ("number", "name", "year", "violations", "severity")}
             for reports in run.validation_reports.values() for r in reports if r["violations"]
@@ -429,47 +424,7 @@ class Coordinator:
             "wall_seconds": round(wall, 3),
             "peak_rss_mib": provenance.peak_rss_mib(),
             "stage_timings": run.stage_timings,
-            "dbt": {
-                "parse_seconds": round(run.dbt.parse_seconds, 3),
-                "manifest": run.dbt.manifest_source,
-                # whether DuckDB optimized the model queries (runtime.duckdb_optimizer; planner_plugin.py)
-                "optimizer": run.dbt.optimizer,
-                # built as CTEs of their one reader: their time is inside that reader's
-                "folded_models": run.dbt.folded_models(),
-                "invocations": run.dbt.invocation_count,
-                "invocation_seconds": round(run.dbt.invocation_seconds, 3),
-                "share_of_wall": round(run.dbt.invocation_seconds / wall, 3) if wall else None,
-                # the 25 slowest nodes; every execution is in the planalign_timings table
-                "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
-                # model time per stage its tags belong to (one invocation may build several stages)
-                "model_seconds_by_stage": run.dbt.model_seconds_by_tag(STAGE_OF_TAG),
-                # Jinja texts compiled, and renders that reused one (dbt_bridge/template_code.py)
-                "jinja_templates": {"compiled": run.dbt.template_code.misses,
-                                    "reused": run.dbt.template_code.hits},
-                # dbt's config-class JSON schemas built, and read from planalign's cache (schema_cache.py)
-                "json_schemas": {"built": run.dbt.schemas.built, "reused": run.dbt.schemas.reused},
-                # Jinja texts this process compiled, and loaded compiled from planalign's file
-                "jinja_code": {"compiled": run.dbt.jinja_code.compiled, "loaded": run.dbt.jinja_code.loaded},
-                # ephemeral models' CTEs injected by planalign, and by dbt's sqlparse (cte_injection.py)
-                "cte_injection": {"fast": run.dbt.cte_injection.fast, "by_dbt": run.dbt.cte_injection.delegated},
-                # dbt log events no logger would write, skipped unbuilt, and handed to dbt (unheard_events.py)
-                "log_events": {"skipped": run.dbt.events.skipped, "delivered": run.dbt.events.delivered},
-                # compiled SQL files written at the invocations' ends (deferred_writes.py)
-                "deferred_writes": run.dbt.writes.files,
-                # node contexts whose macros were put in by dict updates, and by dbt (macro_namespace.py)
-                "macro_namespaces": {"flattened": run.dbt.macro_namespace.flattened,
-                                     "by_dbt": run.dbt.macro_namespace.by_dbt},
-                # plugin scans and empty result tables answered from what the run kept (repeated_results.py)
-                "repeated_results": {"plugin_scans": run.dbt.repeats.plugin_scans_reused,
-                                     "empty_tables": run.dbt.repeats.empty_tables_reused},
-                # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
-                "flag_sources": run.dbt.flag_source.found,
-                # graph nodes summarized from their type, not a whole to_dict (graph_summary.py)
-                "graph_summary_nodes": run.dbt.graph_summary.nodes,
-                # this process's dbt import: serialization method sets left to their first call,
-                # and how many have been generated since (deferred_codegen.py)
-                "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},
-            },
+            "dbt": run.dbt.provenance(wall_seconds=wall, stage_of_tag=STAGE_OF_TAG),
             "compensation_updates": self._compensation_updates,
             "validation_violations": validation,
             "warnings": run.warnings,
