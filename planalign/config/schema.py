@@ -616,6 +616,9 @@ class RuntimeConfig(Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     job_memory_mib: Annotated[int, Field(ge=64)] = 1024   # sweep budgeting: memory one job needs
     manifest_cache: bool = True   # reuse dbt's parsed manifest, config schemas and compiled Jinja across runs
+    # planalign's accelerators of dbt's internals (planalign/dbt_bridge/accelerators): auto = on only
+    # with the package versions they were tested with; on = always; off = dbt's own code alone
+    dbt_accelerators: Literal["auto", "on", "off"] = "auto"
 
 
 class PathsConfig(Strict):

@@ -152,8 +152,11 @@ class DbtRunner:
 
     def __init__(self, project_dir: Path, database: Path, target_dir: Path, threads: int = 1,
                  use_manifest_cache: bool = True, instance: str | None = None,
-                 project_vars: dict[str, Any] | None = None, optimizer: bool = True):
+                 project_vars: dict[str, Any] | None = None, optimizer: bool = True,
+                 accelerators: str = "auto"):
         self.project_dir = Path(project_dir)
+        # runtime.dbt_accelerators: auto | on | off (planalign's speed-ups of dbt's internals)
+        self.accelerators = accelerators
         self.optimizer = optimizer   # whether DuckDB optimizes dbt's model queries (planner_plugin.py)
         # vars fixed for the whole run that the project reads at parse time (dbt_project.yml):
         # they shape the manifest, so they go to the parse, to its cache key and to every run

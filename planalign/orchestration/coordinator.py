@@ -151,6 +151,7 @@ class Coordinator:
         output_dir.mkdir(parents=True, exist_ok=True)
         dbt = DbtRunner(dbt_project_dir(s.paths.dbt_project_dir), database, output_dir / "dbt_target",
                         threads=s.runtime.dbt_threads, use_manifest_cache=s.runtime.manifest_cache,
+                        accelerators=s.runtime.dbt_accelerators,
                         instance=instance, project_vars={"planalign_fold_single_use": self._folds_single_use()},
                         optimizer=resolve_duckdb_optimizer(s.runtime.duckdb_optimizer, rows, engine_name))
         run = RunContext(settings=s, output_dir=output_dir, database=database, con=con, dbt=dbt,
