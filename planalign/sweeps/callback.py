@@ -21,9 +21,13 @@ LAST_SWEEP: dict[str, int] = {"jobs": 0, "failed": 0}
 
 class SweepSummaryCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from planalign.sweeps.collect import collect_jobs
         from planalign.sweeps.summary import write_sweep_summary
 
+        sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            write_sweep_summary(Path(config.hydra.sweep.dir))
+            jobs = collect_jobs(sweep_dir)
+            LAST_SWEEP.update(jobs=len(jobs), failed=sum(1 for j in jobs if j.status != "completed"))
+            write_sweep_summary(sweep_dir, jobs)
         except Exception as exc:  # a reporting failure must not turn finished jobs into a failed sweep
             log.error("sweep summary failed: %r", exc)

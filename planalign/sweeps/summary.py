@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from planalign.sweeps.callback import LAST_SWEEP
 from planalign.sweeps.collect import HEADLINE_METRICS, collect_jobs, common_overrides, long_metrics
 from planalign.sweeps.ensemble import ensemble_bands
 from planalign.sweeps.plots import plot_bands, plot_scenarios
@@ -58,12 +57,13 @@ def summary_table(metrics: pl.DataFrame, common: list[str] | None = None) -> str
     return f"Sweep summary ({title}; all years in sweep_summary.csv){shared}\n" + "\n".join(lines)
 
 
-def write_sweep_summary(sweep_dir: Path) -> dict[str, str]:
+def write_sweep_summary(sweep_dir: Path, jobs: list[Any] | None = None) -> dict[str, str]:
+    """Write the sweep's comparison files (of ``jobs``, by default every job found there)."""
     sweep_dir = Path(sweep_dir)
-    jobs = collect_jobs(sweep_dir)
-    LAST_SWEEP.update(jobs=len(jobs), failed=sum(1 for j in jobs if j.status != "completed"))
-    metrics = long_metrics(jobs)
+    jobs = collect_jobs(sweep_dir) if jobs is None else jobs
+    failed = sum(1 for j in jobs if j.status != "completed")
     outputs: dict[str, str] = {}
+    metrics = long_metrics(jobs)
     if metrics.is_empty():
         return outputs
     metrics.write_csv(sweep_dir / "sweep_summary.csv")
@@ -81,7 +81,6 @@ def write_sweep_summary(sweep_dir: Path) -> dict[str, str]:
         band_plot = plot_bands(bands, sweep_dir / "ensemble_bands.png")
         if band_plot:
             outputs["band_plot"] = str(band_plot)
-    failed = LAST_SWEEP["failed"]
     tail = f"\n{failed} of {len(jobs)} jobs failed" if failed else ""
     print("\n" + text + tail + f"\n\nsweep outputs: {sweep_dir}")
     return outputs
