@@ -1,4 +1,4 @@
-{#- Deterministic draws shared with the Polars engine (domain.md §4.3).
+{#- Deterministic draws shared with the Polars engine (docs/methodology.md §4.3).
     All arithmetic is UBIGINT with products < 2^64; xor() is bitwise xor (^ is power). -#}
 
 {#- h = mix(mix(cY xor ka) xor kb); cY is the per-year stream constant from param_scalars. -#}

@@ -1,4 +1,4 @@
-{#- The one schema every event relation has (domain.md §6.1 minus the publication columns).
+{#- The one schema every event relation has (docs/methodology.md §6.1 minus the publication columns).
     Every event model ends with a select built by this macro, so the relations line up. -#}
 {% macro event_columns(
     employee_id, employee_ssn, event_type, event_category, effective_date, event_details,
@@ -25,7 +25,7 @@
     cast({{ event_probability }} as double) as event_probability
 {%- endmacro %}
 
-{#- Event priority inside a day (domain.md §6.1): termination last. -#}
+{#- Event priority inside a day (docs/methodology.md §6.1): termination last. -#}
 {% macro event_priority(event_type) -%}
 case {{ event_type }}
     when 'hire' then 1

@@ -1,4 +1,4 @@
-{#- Money and rate rules shared with Polars (domain.md §0, §4.5):
+{#- Money and rate rules shared with Polars (docs/methodology.md §0, §4.5):
     cents = floor(x*100 + 0.5); dollars = cents * 0.01; float literals carry an exponent. -#}
 {% macro round_cents(x) -%}
 CAST(floor(({{ x }}) * 100.0e0 + 0.5e0) AS BIGINT)

@@ -1,4 +1,4 @@
-{#- DC-plan helpers shared by the plan models (domain.md §0: rates are integer units of 0.001 %). -#}
+{#- DC-plan helpers shared by the plan models (docs/methodology.md §0: rates are integer units of 0.001 %). -#}
 
 {#- units -> DOUBLE rate (units x 0.00001) -#}
 {% macro rate_from_units(units) -%}

@@ -1,4 +1,4 @@
-"""Census input: read a file, clean and validate it, and generate test censuses (domain.md §1).
+"""Census input: read a file, clean and validate it, and generate test censuses (docs/methodology.md §1).
 
 The cleaned frame is the single source both engines start from (DuckDB table
 ``census_clean``), so reading and cleaning live here, engine-independent.

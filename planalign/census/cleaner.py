@@ -1,4 +1,4 @@
-"""Census cleaning and validation (domain.md §1.2 steps 1-6).
+"""Census cleaning and validation (docs/methodology.md §1.2 steps 1-6).
 
 Why one shared cleaner: both engines (dbt/DuckDB and Polars) start from the table
 ``census_clean`` built from this module's output, so they cannot disagree about which
@@ -28,7 +28,7 @@ MIN_CENSUS_AGE: Final = 14
 MAX_CENSUS_AGE: Final = 100
 DEFAULT_HOURS_PER_WEEK: Final = 40.0
 MAX_HOURS_PER_WEEK: Final = 168.0
-RATE_UNITS_PER_ONE: Final = 100_000  # 1 unit = 0.00001 (domain.md §0)
+RATE_UNITS_PER_ONE: Final = 100_000  # 1 unit = 0.00001 (docs/methodology.md §0)
 PERCENT: Final = 0.01
 
 # Accepted date spellings, tried in this order (ISO first).
@@ -81,7 +81,7 @@ PRINTABLE_ASCII: Final = r"^[\x20-\x7E]+$"
 
 
 def new_hire_id_pattern(years: Iterable[int]) -> str | None:
-    """The ids the simulation gives its new hires of ``years`` (``NH_{Y}_{s:06d}``, domain.md
+    """The ids the simulation gives its new hires of ``years`` (``NH_{Y}_{s:06d}``, docs/methodology.md
     §3.3), as a regular expression; None for no years.
 
     Why census ids of that form are rejected: a census employee called ``NH_2026_000001`` and the
@@ -300,7 +300,7 @@ def clean_census(
     normalize_percentages: bool = True,
     new_hire_years: Iterable[int] = (),
 ) -> CleanCensus:
-    """Apply domain.md §1.2 steps 1-6 to a raw census (strings from CSV or typed from Parquet).
+    """Apply docs/methodology.md §1.2 steps 1-6 to a raw census (strings from CSV or typed from Parquet).
 
     ``source_name`` (usually the file path) is used in messages and kept for the audit trail.
     ``new_hire_years``: the simulated years; an id the simulation would give one of their new

@@ -1,4 +1,4 @@
-"""Hand-built "edge" census (domain.md §1.6).
+"""Hand-built "edge" census (docs/methodology.md §1.6).
 
 Why it exists: the synthetic generator never produces the awkward cases (band boundaries,
 the 401(a)(17) earner, a Feb-29 birthday, duplicates, bad values), but those are exactly

@@ -1,4 +1,4 @@
-"""Read a census file into a raw frame (domain.md §1.1) or fail with one clear message.
+"""Read a census file into a raw frame (docs/methodology.md §1.1) or fail with one clear message.
 
 Why a separate reader: whole-file problems (missing file, binary garbage, wrong delimiter,
 missing columns) must stop the run with a message the user can act on, before any row-level

@@ -1,4 +1,4 @@
-"""Synthetic census generator (domain.md §1.6).
+"""Synthetic census generator (docs/methodology.md §1.6).
 
 Why it exists: both engines need a realistic, reproducible census for tests and benchmarks
 without shipping real employee data. Everything is drawn with vectorised numpy from one
@@ -65,7 +65,7 @@ def generate_synthetic_census(
     part_time_pct: float = 0.0,
     escalation_opt_out_pct: float = 0.0,
 ) -> pl.DataFrame:
-    """Generate ``n`` employees as of ``census_year``-12-31 per domain.md §1.6.
+    """Generate ``n`` employees as of ``census_year``-12-31 per docs/methodology.md §1.6.
 
     Columns use the census names of §1.1; ``employee_job_level`` is left null because the
     level is derived from compensation later (the comp ranges map back to the drawn level).

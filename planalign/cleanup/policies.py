@@ -51,6 +51,9 @@ class CleanupPolicy:
     def before_year(self, run: Any, year: int) -> None:
         return None
 
+    def provenance(self) -> dict[str, Any]:
+        return {"name": self.name, "class": type(self).__name__, "keep_intermediates": self.keep_intermediates}
+
     def after_run(self, run: Any) -> list[str]:
         """Drop the final year's ``int_*`` tables (the sql engine wrote them; the polars engine
         wrote none, but an earlier run into this file may have). Measured: dropping the 24 of a

@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 from planalign.errors import PlanalignError, UserError
 from planalign.paths import CONF_DIR
 from planalign.runtime.allocator import limit_malloc_arenas, resolve_arena_max
+from planalign.runtime.auto_settings import resolve_polars_threads
 
 log = logging.getLogger("planalign")
 
@@ -39,8 +40,8 @@ def _apply_process_settings(cfg: DictConfig) -> None:
     malloc arenas as threads appear. Set them from the config before either happens."""
     runtime = cfg.get("runtime", {})
     threads = runtime.get("polars_threads")
-    if threads and "polars" not in sys.modules:
-        os.environ["POLARS_MAX_THREADS"] = str(int(threads))
+    if threads and "polars" not in sys.modules and (threads == "auto" or isinstance(threads, int)):
+        os.environ["POLARS_MAX_THREADS"] = str(resolve_polars_threads(threads))
     engine, census = cfg.get("engine", {}), cfg.get("census", {})
     # rows: a synthetic census's size, None for a file (unknown until read), 0 for the edge fixture
     size = {"synthetic": census.get("size"), "file": None}.get(census.get("source"), 0)

@@ -400,7 +400,7 @@ class AutoEscalation(Strict):
     increment_amount: Annotated[float, Field(gt=0.0, le=0.75)] = 0.01
     maximum_rate: Annotated[float, Field(gt=0.0, le=0.75)] = 0.10
     hire_date_cutoff: date | None = date(2020, 1, 1)
-    # Escalation only ever applies to active participants (domain.md §5.5); the key is kept for
+    # Escalation only ever applies to active participants (docs/methodology.md §5.5); the key is kept for
     # compatibility with reference configs, and anything but true is refused rather than ignored.
     require_active_enrollment: Literal[True] = True
     first_escalation_delay_years: Annotated[int, Field(ge=0, le=50)] = 1
@@ -450,7 +450,7 @@ class ContributionEligibility(Strict):
     @model_validator(mode="before")
     @classmethod
     def _new_hire_default(cls, data: object) -> object:
-        """allow_new_hires defaults to minimum_tenure_years == 0 (domain.md §5.8)."""
+        """allow_new_hires defaults to minimum_tenure_years == 0 (docs/methodology.md §5.8)."""
         if isinstance(data, dict) and data.get("allow_new_hires") is None:
             data = {**data, "allow_new_hires": int(data.get("minimum_tenure_years") or 0) == 0}
         return data
@@ -498,7 +498,7 @@ class EmployerMatch(Strict):
     ] = "deferral_based"
     active_formula: str = "simple_match"
     formulas: dict[str, MatchFormula]
-    # Schedules of the alternative modes (domain.md §5.9); used only when that mode is chosen.
+    # Schedules of the alternative modes (docs/methodology.md §5.9); used only when that mode is chosen.
     service_schedule: list[ServiceMatchTier] = Field(default_factory=lambda: [
         ServiceMatchTier(min=0, max=2, rate=0.25, max_deferral_pct=0.06),
         ServiceMatchTier(min=2, max=5, rate=0.50, max_deferral_pct=0.06),
@@ -563,7 +563,7 @@ class Vesting(Strict):
 
 
 class PlanConfig(Strict):
-    """A DC plan design (domain.md §5, §8). ``enabled: false`` simulates the workforce only:
+    """A DC plan design (docs/methodology.md §5, §8). ``enabled: false`` simulates the workforce only:
     no plan events, and the DC columns of the snapshot and summary are zero / NULL."""
 
     enabled: bool = True
@@ -586,13 +586,16 @@ _DUCKDB_SIZE = r"^\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*$"
 
 
 class RuntimeConfig(Strict):
-    # DuckDB's threads: a count, or auto (engine=sql below 16,000 census rows 1, else 2; planalign.runtime.auto_settings.resolve_duckdb_threads)
+    # DuckDB's threads: a count, or auto (engine=sql below 16,000 census rows 1; else one per row group of
+    # the year's largest table, at least 2, within the usable cores; planalign.runtime.auto_settings)
     duckdb_threads: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     # DuckDB's optimizer for dbt's model queries: on, off, or auto (off for engine=sql below 1,000
     # census rows; planalign.runtime.auto_settings.resolve_duckdb_optimizer). It never changes results, only plans.
     duckdb_optimizer: bool | Literal["auto"] = "auto"
-    dbt_threads: Annotated[int, Field(ge=1, le=64)] = 2   # as conf/runtime/default.yaml (measured there)
-    polars_threads: Annotated[int, Field(ge=1, le=256)] = 2
+    # dbt models run at once; auto = the usable cores, at most 4 (a year's graph is no wider)
+    dbt_threads: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] = "auto"
+    # Polars' thread pool; auto = the usable cores
+    polars_threads: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     # Polars' executor for collect(): in-memory has less fixed cost per query (~25 a year)
     polars_engine: Literal["in-memory", "streaming", "auto"] = "in-memory"
     # DuckDB's memory limit: a size, null (DuckDB's 80 % of RAM) or auto (planalign.runtime.auto_settings.resolve_memory_limit)

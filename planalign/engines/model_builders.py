@@ -10,16 +10,10 @@ its builder and falls back to dbt, so a user's own engine class needs no builder
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
+from planalign.core.protocols import BuildsOwnModels, ModelBuilder
 from planalign.core.stages import StageResult
-
-
-class ModelBuilder(Protocol):
-    name: str
-
-    def build(self, run: Any, year: int, tag: str, *, stage: str) -> StageResult:
-        """Build every model of ``tag`` for ``year`` in the run's database."""
 
 
 class DbtModelBuilder:
@@ -98,4 +92,7 @@ class YearInvocationBuilder:
 
 
 def builder_of(engine: Any) -> ModelBuilder:
-    return getattr(engine, "model_builder", None) or DBT_MODELS
+    """The engine's own model builder, or the dbt models when it brings none."""
+    if isinstance(engine, BuildsOwnModels) and engine.model_builder is not None:
+        return engine.model_builder
+    return DBT_MODELS

@@ -1,6 +1,6 @@
 """The event-step registry: the one place that lists every event-generation step.
 
-A step is one decision of domain.md §2.2 (terminations, hires, ...). Each step names
+A step is one decision of docs/methodology.md §2.2 (terminations, hires, ...). Each step names
 
 * the dbt models (``tag:events``) that build its relations, in the order they build,
 * its group (``workforce`` or ``plan``; the hybrid engine's defaults are per group),
@@ -46,14 +46,14 @@ class EventStep:
 
 
 EVENT_STEPS: tuple[EventStep, ...] = (
-    # --- workforce events (domain.md §3) ---
+    # --- workforce events (docs/methodology.md §3) ---
     EventStep("termination", "workforce", ("int_ev_termination",), f"{_STEPS}.termination:termination"),
     EventStep("hires", "workforce", ("int_new_hires", "int_ev_hire"), f"{_STEPS}.hires:hires"),
     EventStep("nh_termination", "workforce", ("int_ev_nh_termination",), f"{_STEPS}.nh_termination:nh_termination"),
     EventStep("term_dates", "workforce", ("int_term_dates",), f"{_STEPS}.term_dates:term_dates"),
     EventStep("promotion", "workforce", ("int_ev_promotion",), f"{_STEPS}.promotion:promotion"),
     EventStep("raise", "workforce", ("int_ev_raise",), f"{_STEPS}.raises:raises"),
-    # --- DC-plan events (domain.md §5; models in dbt/models/intermediate/plan/events/) ---
+    # --- DC-plan events (docs/methodology.md §5; models in dbt/models/intermediate/plan/events/) ---
     EventStep("eligibility", "plan", ("int_plan_population", "int_ev_eligibility"),
               f"{_STEPS}.plan_eligibility:eligibility"),
     EventStep("enrollment", "plan", ("int_plan_enrollment_decisions", "int_ev_enrollment", "int_ev_opt_out"),
@@ -65,13 +65,6 @@ EVENT_STEPS: tuple[EventStep, ...] = (
 
 def step_names(steps: Iterable[EventStep] = EVENT_STEPS) -> list[str]:
     return [s.name for s in steps]
-
-
-def get_step(name: str, steps: Iterable[EventStep] = EVENT_STEPS) -> EventStep:
-    for step in steps:
-        if step.name == name:
-            return step
-    raise KeyError(name)
 
 
 def model_owner(steps: Iterable[EventStep] = EVENT_STEPS) -> dict[str, str]:

@@ -89,6 +89,6 @@ class TimingMemoryHook(Hook):
         rss = self._process.memory_info().rss
         sample = {"year": year, "stage": stage, "seconds": round(seconds, 4), "rss_mib": round(rss / 2**20, 1)}
         self.samples.append(sample)
-        metrics = getattr(run, "metrics", None)
-        if metrics is not None:
-            metrics.setdefault("memory_samples", []).append(sample)
+        record = getattr(run, "record", None)   # run.json's memory_samples
+        if record is not None:
+            record.metrics.setdefault("memory_samples", []).append(sample)

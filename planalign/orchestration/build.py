@@ -13,20 +13,28 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from planalign.config.loader import load_settings
+from planalign.core.protocols import COMPONENT_PROTOCOLS, missing_members
 from planalign.errors import ConfigError, PlanalignError
 
 
 def _make(cfg: DictConfig, group: str, node: Any, **kwargs: Any) -> Any:
+    """Instantiate ``group``'s component and check it has what its protocol asks for."""
     if node is None or "_target_" not in node:
         raise ConfigError(f"invalid configuration:\n  {group}: needs a _target_ naming the component class")
     try:
-        return instantiate(node, **kwargs, _convert_="all")
+        component = instantiate(node, **kwargs, _convert_="all")
     except InstantiationException as exc:
         cause = exc.__cause__
         if isinstance(cause, PlanalignError):
             raise cause from None
         raise ConfigError(f"invalid configuration:\n  {group}: cannot build {node.get('_target_')}: "
                           f"{cause or exc}") from None
+    protocol = COMPONENT_PROTOCOLS.get(group)
+    missing = missing_members(component, protocol) if protocol is not None else []
+    if missing:
+        raise ConfigError(f"invalid configuration:\n  {group}: {node.get('_target_')} lacks {', '.join(missing)} "
+                          f"(a {group} component needs what planalign.core.protocols.{protocol.__name__} lists)")
+    return component
 
 
 def build_hooks(cfg: DictConfig) -> dict[str, Any]:

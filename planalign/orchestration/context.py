@@ -1,4 +1,11 @@
-"""RunContext: what every component and stage of one run shares."""
+"""RunContext: what every component and stage of one run shares.
+
+Who writes what: the run's identity and resources are set once, when ``RunResources`` opens
+the run; ``plan`` is replaced by the coordinator at the start of each execution;
+``ledger`` belongs to the coordinator (years on their way to a checkpoint); ``record`` is the
+one place stages append what run.json reports (timings, warnings, invariant reports, metrics).
+Everything else on the context is read-only.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,43 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
-from planalign.config.schema import Settings
-from planalign.dbt_bridge import DbtRunner
-from planalign.params import ParameterResolver
+    from planalign.census.ingest import PreparedCensus
+    from planalign.config.schema import Settings
+    from planalign.dbt_bridge import DbtRunner
+    from planalign.orchestration.ledger import CheckpointLedger
+    from planalign.params import ParameterResolver
+
+
+@dataclass(frozen=True)
+class ExecutionPlan:
+    """The years one ``execute_multi_year_simulation`` call will simulate."""
+
+    years: tuple[int, ...] = ()
+    # years whose intermediate relations must reach the file: the final year (unless the cleanup
+    # drops them after the run), and the years whose dbt data tests run. An engine that holds
+    # relations in memory reads this.
+    persist_years: frozenset[int] = frozenset()
+    resuming: bool = False
+    resumed_after: int | None = None   # the last checkpointed year a resume kept
+
+    @property
+    def final_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+
+@dataclass
+class RunRecord:
+    """What the stages report for run.json, appended as the run goes."""
+
+    stage_timings: list[dict[str, Any]] = field(default_factory=list)
+    validation_reports: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -24,33 +61,43 @@ class RunContext:
     dbt: DbtRunner
     resolver: ParameterResolver
     engine_name: str
+    census_info: dict[str, Any] = field(default_factory=dict)   # what was read and kept (run.json)
+    # the cleaned census until the first year's INITIALIZATION writes it (then None: its frames
+    # are let go), and the rows per insert it is written with
+    pending_census: PreparedCensus | None = None
+    census_batch_rows: int = 250_000
+    fingerprint: str | None = None
+    ledger: CheckpointLedger | None = None
+    plan: ExecutionPlan = field(default_factory=ExecutionPlan)
+    record: RunRecord = field(default_factory=RunRecord)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    census_hash: str | None = None
-    census_info: dict[str, Any] = field(default_factory=dict)
-    fingerprint: str | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    stage_timings: list[dict[str, Any]] = field(default_factory=list)
-    completed_years: list[int] = field(default_factory=list)
-    validation_reports: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    batch_size: int = 250_000
-    pending_census: Any = None
-    plot_worker: Any = None   # reporting.plot_worker.PlotWorkers: draw the plots at the end
-    resuming: bool = False
-    resumed_after: int | None = None
-    final_year: int | None = None   # the last year this execution will simulate
-    # years whose intermediate relations must reach the file: the final year (unless the cleanup
-    # drops them after the run), and the years whose dbt data tests run. An engine that holds
-    # relations in memory reads this; None (no coordinator) means the final year.
-    persist_years: set[int] | None = None
-    # engine=polars writes its tables on a second connection beside the compute (runtime.background_writes)
-    background_writes: bool = False
-    # the VALIDATION stage hands a year's invariants to a thread (runtime.background_validation):
-    # the checks in flight by year, and the executed years not yet checkpointed, oldest first
-    background_validation: bool = False
-    invariant_checks: dict[int, Any] = field(default_factory=dict)
-    awaiting_checkpoint: list[int] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ read-only views
+    @property
+    def census_hash(self) -> str | None:
+        return self.census_info.get("content_sha256")
+
+    @property
+    def completed_years(self) -> list[int]:
+        return list(self.ledger.completed) if self.ledger is not None else []
+
+    @property
+    def final_year(self) -> int | None:
+        return self.plan.final_year
+
+    @property
+    def persist_years(self) -> frozenset[int]:
+        return self.plan.persist_years
+
+    @property
+    def resuming(self) -> bool:
+        return self.plan.resuming
+
+    @property
+    def background_writes(self) -> bool:
+        """engine=polars writes its tables on a second connection (runtime.background_writes)."""
+        return self.settings.runtime.background_writes
 
     @property
     def run_timestamp(self) -> str:

@@ -30,11 +30,12 @@ class WorkflowBuilder:
             raise ConfigError("invalid configuration:\n  workflow.dbt_tests: expected never | final_year | every_year")
         self.dbt_tests = dbt_tests
 
-    def stages_for_year(self, year: int, first_year: int, last_year: int) -> list[Stage]:
+    def stages_for_year(self, year: int) -> list[Stage]:
+        """Every year runs the same stages (a subclass may vary them by year)."""
         return list(self.stages)
 
     def run_dbt_tests(self, year: int, last_year: int) -> bool:
         return self.dbt_tests == "every_year" or (self.dbt_tests == "final_year" and year == last_year)
 
-    def describe(self) -> dict[str, object]:
+    def provenance(self) -> dict[str, object]:
         return {"name": self.name, "stages": [s.value for s in self.stages], "dbt_tests": self.dbt_tests}

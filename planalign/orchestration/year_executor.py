@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from planalign.census.ingest import write_census
+from planalign.core.protocols import EventEngine, HookRelay, SettlesWrites, Workflow
 from planalign.core.stages import Stage, StageResult
 from planalign.database.connection import table_exists
 from planalign.database.frames import write_tables
@@ -16,6 +18,9 @@ from planalign.random.sql_macros import install_draw_macros
 from planalign.validation.background import BackgroundCheck
 from planalign.validation.invariants import check_year, errors
 
+if TYPE_CHECKING:
+    from planalign.orchestration.context import RunContext
+
 log = logging.getLogger(__name__)
 
 
@@ -24,10 +29,10 @@ class YearExecutor:
 
     # The engine of the year being run: its model builder builds the non-event models (init,
     # foundation, state), dbt unless the engine brings its own. Stage methods keep (run, year).
-    engine: Any = None
+    engine: EventEngine | None = None
 
-    def execute_year(self, run: Any, year: int, stages: list[Stage], *, hooks: Any, engine: Any,
-                     workflow: Any, last_year: int) -> float:
+    def execute_year(self, run: RunContext, year: int, stages: Sequence[Stage], *, hooks: HookRelay,
+                     engine: EventEngine, workflow: Workflow, last_year: int) -> float:
         self.engine = engine
         year_start = time.perf_counter()
         hooks.call("before_year", run=run, year=year, stages=[s.value for s in stages])
@@ -44,7 +49,7 @@ class YearExecutor:
             if not isinstance(result, StageResult) or not result.success:
                 message = result.message if isinstance(result, StageResult) else f"returned {result!r}"
                 raise StageError(stage.value, year, f"no explicit success ({message})")
-            run.stage_timings.append({"year": year, "stage": stage.value, "seconds": round(seconds, 4)})
+            run.record.stage_timings.append({"year": year, "stage": stage.value, "seconds": round(seconds, 4)})
             hooks.call("after_stage", run=run, year=year, stage=stage.value, seconds=seconds, result=result)
         # the checkpoint hashes the year's marts, and the next year reads them
         self._settle(run, year, stages[-1].value if stages else "STATE_ACCUMULATION")
@@ -52,7 +57,7 @@ class YearExecutor:
         hooks.call("after_year", run=run, year=year, seconds=seconds)
         return seconds
 
-    def _dispatch(self, run: Any, year: int, stage: Stage, *, engine: Any, workflow: Any,
+    def _dispatch(self, run: RunContext, year: int, stage: Stage, *, engine: EventEngine, workflow: Workflow,
                   last_year: int) -> StageResult:
         if stage is Stage.INITIALIZATION:
             return self.initialization(run, year)
@@ -69,14 +74,14 @@ class YearExecutor:
         raise StageError(stage.value, year, "unknown stage")
 
     # ------------------------------------------------------------------ stages
-    def initialization(self, run: Any, year: int) -> StageResult:
+    def initialization(self, run: RunContext, year: int) -> StageResult:
         """Resolve this year's parameters; on the first year load the census and the baseline."""
         install_draw_macros(run.con, run.dbt.project_dir)
         resolved = run.resolver.resolve(year)
         write_tables(run.con, resolved.tables)
         if year == run.settings.start_year:
             if run.pending_census is not None:
-                write_census(run.con, run.pending_census, run.output_dir, run.batch_size)
+                write_census(run.con, run.pending_census, run.output_dir, run.census_batch_rows)
                 run.pending_census = None
             elif not table_exists(run.con, "census_clean"):
                 raise StageError("INITIALIZATION", year, "no census loaded")
@@ -88,27 +93,26 @@ class YearExecutor:
                              f"simulate {run.settings.start_year}-{year - 1} first")
         return StageResult.ok(f"parameters for {year}")
 
-    def foundation(self, run: Any, year: int) -> StageResult:
+    def foundation(self, run: RunContext, year: int) -> StageResult:
         return builder_of(self.engine).build(run, year, "foundation", stage="FOUNDATION")
 
-    def state_accumulation(self, run: Any, year: int) -> StageResult:
+    def state_accumulation(self, run: RunContext, year: int) -> StageResult:
         return builder_of(self.engine).build(run, year, "state", stage="STATE_ACCUMULATION")
 
-    def _settle(self, run: Any, year: int, stage: str) -> None:
+    def _settle(self, run: RunContext, year: int, stage: str) -> None:
         """Wait for an engine's background writes (runtime.background_writes) to land."""
-        settle = getattr(self.engine, "settle", None)
-        if settle is None:
+        if not isinstance(self.engine, SettlesWrites):
             return
         try:
-            settle(run)
+            self.engine.settle(run)
         except Exception as exc:
             raise StageError(stage, year, str(exc)) from exc
 
-    def validation(self, run: Any, year: int, run_dbt_tests: bool = False) -> StageResult:
+    def validation(self, run: RunContext, year: int, run_dbt_tests: bool = False) -> StageResult:
         self._settle(run, year, "VALIDATION")   # the invariants and dbt's tests read the year's tables
         if self.checks_beside(run, run_dbt_tests):
             # the coordinator waits for the verdict before it checkpoints the year or ends the run
-            run.invariant_checks[year] = BackgroundCheck(run.con, year, run.settings.start_year)
+            run.ledger.hand_over(year, BackgroundCheck(run.con, year, run.settings.start_year))
             return StageResult.ok(f"invariants of {year} checking beside the next year")
         reports = check_year(run.con, year, run.settings.start_year)
         self.judge(run, year, reports)
@@ -118,18 +122,18 @@ class YearExecutor:
         return StageResult.ok(f"{len(reports)} invariants passed")
 
     @staticmethod
-    def checks_beside(run: Any, run_dbt_tests: bool) -> bool:
+    def checks_beside(run: RunContext, run_dbt_tests: bool) -> bool:
         """Whether VALIDATION hands the year's invariants to a thread (runtime.background_validation);
         a year with dbt's tests is checked in the stage. The coordinator asks too."""
-        return bool(getattr(run, "background_validation", False)) and not run_dbt_tests
+        return run.ledger is not None and run.settings.runtime.background_validation and not run_dbt_tests
 
     @staticmethod
-    def judge(run: Any, year: int, reports: list[dict[str, Any]]) -> None:
+    def judge(run: RunContext, year: int, reports: list[dict[str, Any]]) -> None:
         """Keep a year's invariant reports; raise ValidationFailure if an error-level one fails."""
-        run.validation_reports[year] = reports
+        run.record.validation_reports[year] = reports
         for report in reports:
             if report["violations"] and report["severity"] == "warning":
-                run.warnings.append(f"{year}: invariant {report['number']} ({report['name']}): "
+                run.record.warnings.append(f"{year}: invariant {report['number']} ({report['name']}): "
                                     f"{report['violations']} rows (warning)")
         failed = errors(reports)
         if failed:
@@ -137,7 +141,7 @@ class YearExecutor:
                                for r in failed)
             raise ValidationFailure("VALIDATION", year, detail)
 
-    def reporting(self, run: Any, year: int) -> StageResult:
+    def reporting(self, run: RunContext, year: int) -> StageResult:
         rows = run.con.execute("select * from fct_year_summary where simulation_year = ?", [year]).fetchall()
         if not rows:
             return StageResult(False, f"no summary row for {year}")

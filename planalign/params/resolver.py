@@ -3,7 +3,7 @@
 Why here and not in each engine: constants such as merit rates, hazard products and the
 reciprocal 1/D(Y) must be bit-identical in DuckDB and Polars. Computing them once in Python
 (in a fixed multiplication order) and handing both engines the same DOUBLE values removes
-every chance of the engines disagreeing on a constant (domain.md §0, §4.5).
+every chance of the engines disagreeing on a constant (docs/methodology.md §0, §4.5).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def basis_points(weight: float) -> int:
 
 
 def rate_units(rate: float) -> int:
-    """Deferral rates, tier bounds, caps and increments as integer units of 0.001 % (domain.md §0)."""
+    """Deferral rates, tier bounds, caps and increments as integer units of 0.001 % (docs/methodology.md §0)."""
     return int(math.floor(rate * 100000 + 0.5))
 
 
@@ -280,7 +280,7 @@ class ParameterResolver:
             rows.append((int(rec["month"]), cum))
         return pl.DataFrame(rows, schema={"month": pl.Int32, "cum_bp": pl.Int64}, orient="row")
 
-    # ------------------------------------------------------------------ DC plan (domain.md §5)
+    # ------------------------------------------------------------------ DC plan (docs/methodology.md §5)
     def plan_tables(self, year: int) -> dict[str, pl.DataFrame]:
         """The plan design resolved for the year: scalars, segment bounds, per-cell enrollment
         probabilities and rates, match tiers and core tiers. Rates are integer units; products of
@@ -431,7 +431,7 @@ class ParameterResolver:
                             orient="row")
 
     def _level_segments(self) -> pl.DataFrame:
-        """L1-2 individual, L3-4 senior, L5-6 manager, L7+ executive (domain.md §5.3)."""
+        """L1-2 individual, L3-4 senior, L5-6 manager, L7+ executive (docs/methodology.md §5.3)."""
         levels = sorted(int(x) for x in self.levels_seed.get_column("level_id").to_list())
         rows = [(lvl, LEVEL_SEGMENTS[min((lvl - 1) // 2, 3)]) for lvl in levels]
         return pl.DataFrame(rows, schema={"level_id": pl.Int32, "level_segment": pl.Utf8}, orient="row")

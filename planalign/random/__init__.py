@@ -1,4 +1,4 @@
-"""Deterministic, engine-independent random draws (domain.md §4).
+"""Deterministic, engine-independent random draws (docs/methodology.md §4).
 
 One definition, three evaluators: plain Python (the reference), DuckDB SQL (dbt macros in
 ``dbt/macros/draws.sql``) and Polars expressions. All three use only integer ``+ * // % xor``

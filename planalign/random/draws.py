@@ -1,4 +1,4 @@
-"""The draw u(employee, year, stream, seed) as integer arithmetic (domain.md §4.3).
+"""The draw u(employee, year, stream, seed) as integer arithmetic (docs/methodology.md §4.3).
 
 Why integer arithmetic: DuckDB's ``hash()`` and Polars' ``hash()`` are different algorithms
 and Polars' changes between releases, so neither can be shared. A 32-bit mixer whose
@@ -15,7 +15,7 @@ DJB_START = 5381
 MIX_MUL_1 = 0x7FEB352D
 MIX_MUL_2 = 0x846CA68B
 
-# Salt registry (domain.md §4.4). Salts are never reused; a new decision gets a new salt.
+# Salt registry (docs/methodology.md §4.4). Salts are never reused; a new decision gets a new salt.
 SALTS: dict[str, int] = {
     "TERM_SELECT": 1,
     "TERM_DATE_MIN": 2,

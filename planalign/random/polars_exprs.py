@@ -1,4 +1,4 @@
-"""Polars evaluators of the shared draw (domain.md §4.3), UInt64 throughout."""
+"""Polars evaluators of the shared draw (docs/methodology.md §4.3), UInt64 throughout."""
 
 from __future__ import annotations
 

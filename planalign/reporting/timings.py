@@ -20,7 +20,7 @@ def timing_rows(run: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
     for item in run.dbt.model_timings():
         rows.append({"kind": "dbt_model", "year": item["year"], "name": f"{item['command']}:{item['node']}",
                      "seconds": float(item["seconds"])})
-    for item in run.stage_timings:
+    for item in run.record.stage_timings:
         rows.append({"kind": "stage", "year": item["year"], "name": item["stage"], "seconds": float(item["seconds"])})
     engine = record.get("engine") or {}
     for item in engine.get("step_timings", []) or []:

@@ -33,6 +33,9 @@ class CheckpointStateManager:
                     "checkpoint's content hash (a row was changed after it was written)")
         return None
 
+    def provenance(self) -> dict[str, Any]:
+        return {"name": self.name, "class": type(self).__name__}
+
     # -- resume -----------------------------------------------------------------------
     def resume_point(self, run: Any) -> int | None:
         """Last year that can be kept, after checking fingerprint and content hashes."""

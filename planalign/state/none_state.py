@@ -28,3 +28,6 @@ class NoStateManager:
 
     def end_run(self, run: Any, status: str, error: str | None = None, provenance: dict | None = None) -> None:
         return None
+
+    def provenance(self) -> dict[str, Any]:
+        return {"name": self.name, "class": type(self).__name__}

@@ -1,1 +1,1 @@
-"""Invariant checks of domain.md §7, run by the VALIDATION stage and by the test suite."""
+"""Invariant checks of docs/methodology.md §7, run by the VALIDATION stage and by the test suite."""

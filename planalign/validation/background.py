@@ -1,6 +1,6 @@
 """A year's invariants checked on a thread of their own while the next year computes.
 
-Why: the invariants (domain.md §7) are ~25 read-only DuckDB statements a year, 0.25 s at
+Why: the invariants (docs/methodology.md §7) are ~25 read-only DuckDB statements a year, 0.25 s at
 60,000 people and 4-5 s at 1,000,000, that mostly keep one core busy while the other waits.
 Nothing the next year computes depends on their verdict, only whether the run may go on and
 which years may be checkpointed, so they can run beside the next year's models.

@@ -1,4 +1,4 @@
-"""Invariants of domain.md §7 as SQL over the published tables.
+"""Invariants of docs/methodology.md §7 as SQL over the published tables.
 
 Each invariant is a query returning the violating rows for one year (empty = pass). They
 read only published relations (fct_*, census baseline, parameter bands), so they can check a

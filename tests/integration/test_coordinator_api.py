@@ -27,10 +27,10 @@ def test_memory_statistics_and_recommendations(tmp_path):
 
 def test_adaptive_batch_size_is_used_for_census_loading(tmp_path, monkeypatch):
     """A tiny batch size forces batched census inserts; the result must be the same census."""
-    from planalign.orchestration import coordinator as coordinator_module
+    from planalign.runtime import memory
 
-    monkeypatch.setattr(coordinator_module, "MIN_BATCH", 150)
-    monkeypatch.setattr(coordinator_module, "MAX_BATCH", 150)
+    monkeypatch.setattr(memory, "MIN_BATCH", 150)
+    monkeypatch.setattr(memory, "MAX_BATCH", 150)
     with build_coordinator(compose_config([*BASE, "years=2025", f"paths.output_dir={tmp_path}"])) as coordinator:
         assert coordinator.get_adaptive_batch_size() == 150
         summary = coordinator.execute_multi_year_simulation()

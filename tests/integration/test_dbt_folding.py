@@ -20,7 +20,7 @@ def test_only_an_all_dbt_run_that_keeps_nothing_folds(engine, keep, folds, tmp_p
     cfg = compose_config([f"engine={engine}", f"cleanup.keep_intermediates={keep}",
                           f"paths.output_dir={tmp_path}"])
     with build_coordinator(cfg) as coordinator:
-        assert coordinator._folds_single_use() is folds
+        assert coordinator.folds_single_use() is folds
 
 
 def test_the_parse_vars_are_part_of_the_manifest_cache_key(tmp_path):

@@ -1,4 +1,4 @@
-"""domain.md §7 invariants on a 1,000-employee synthetic census over 3 years (and the edge fixture)."""
+"""docs/methodology.md §7 invariants on a 1,000-employee synthetic census over 3 years (and the edge fixture)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The DC plan (domain.md §5, invariants §7 16-25) on real runs.
+"""The DC plan (docs/methodology.md §5, invariants §7 16-25) on real runs.
 
 Runs (module-scoped, shared by the tests): a synthetic census over 3 years; the §1.6 edge
 fixture over 3 years with the default design; one-year edge runs for every other match
@@ -27,7 +27,7 @@ YEARS = (2025, 2026, 2027)
 DC_INVARIANTS = [inv for inv in INVARIANTS if 16 <= inv.number <= 25]
 MILLIONAIRE = "EDGE_COMP_1000000"
 
-# Tiers [employee_min, employee_max, match_rate] and cap of every formula of domain.md §8.
+# Tiers [employee_min, employee_max, match_rate] and cap of every formula of docs/methodology.md §8.
 FORMULAS = {
     "simple_match": ([(0.00, 0.06, 0.50)], 0.03),
     "tiered_match": ([(0.00, 0.03, 1.00), (0.03, 0.05, 0.50)], 0.04),
@@ -68,7 +68,7 @@ def round_cents(x: float) -> int:
 
 
 def expected_match_cents(c: float, dc: float, formula: str) -> int:
-    """Independent re-implementation of domain.md §5.9 (dollar form)."""
+    """Independent re-implementation of docs/methodology.md §5.9 (dollar form)."""
     tiers, cap = FORMULAS[formula]
     total = 0
     for lo, hi, rate in tiers:
@@ -295,7 +295,7 @@ def test_plan_ineligible_gets_nothing_but_core(edge_db):
         assert r["current_eligibility_status"] == "ineligible" and not r["is_enrolled_flag"]
         assert r["prorated_annual_contributions"] == 0 and r["employer_match_amount"] == 0
         assert r["match_eligibility_reason"] == "plan_ineligible"
-        assert r["employer_core_amount"] > 0  # core is not gated by plan eligibility (domain.md §5.8)
+        assert r["employer_core_amount"] > 0  # core is not gated by plan eligibility (docs/methodology.md §5.8)
 
 
 # ----------------------------------------------------------------------------- outputs

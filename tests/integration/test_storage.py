@@ -93,7 +93,7 @@ def test_a_small_sql_run_plans_dbts_queries_without_the_optimizer_and_its_own_wi
     monkeypatch.setattr(planner_plugin.Plugin, "configure_cursor", configure_and_read)
     overrides = ["hooks=none", "census.size=150", "years=2025", "workflow=quick", "engine=sql"]
     with build_coordinator(compose_config([f"paths.output_dir={tmp_path / 'open'}", *overrides])) as coordinator:
-        run = coordinator._open()
+        run = coordinator.open()
         own = run.con.execute("select current_setting('enable_optimizer')").fetchall()[0][0]
         assert own is True and run.dbt.optimizer is False
     with build_coordinator(compose_config([f"paths.output_dir={tmp_path / 'run'}", *overrides])) as coordinator:
@@ -122,7 +122,7 @@ def test_auto_memory_limit_scales_with_the_census(tmp_path):
     # and the run's DuckDB instance gets it
     with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
                                            "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
-        run = coordinator._open()
+        run = coordinator.open()
         limit = run.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
         threads = run.con.execute("select current_setting('threads')").fetchall()[0][0]
         # a connection of dbt's to the run's instance shares the planner settings

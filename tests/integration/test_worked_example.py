@@ -1,4 +1,4 @@
-"""domain.md §3.1 worked example: 5,000 census actives -> 5,150 -> 5,305."""
+"""docs/methodology.md §3.1 worked example: 5,000 census actives -> 5,150 -> 5,305."""
 
 from __future__ import annotations
 

@@ -195,9 +195,6 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     assert per_stage["engine"]["dbt_invocations"] == "per_stage"
     assert per_year["dbt"]["invocations"] == 3
     assert per_stage["dbt"]["invocations"] == 1 + 3 * 3
-    # the later years render the models from the Jinja compiled in the first (template_code.py)
-    templates = per_year["dbt"]["jinja_templates"]
-    assert templates["compiled"] > 0 and templates["reused"] >= templates["compiled"], templates
     # dbt's config schemas come from planalign's file once a run on this machine built them
     # (schema_cache.py): of two runs in one process, the later builds none
     schemas = [record["dbt"]["json_schemas"] for record in (per_year, per_stage)]

@@ -1,4 +1,4 @@
-"""Row-level census cleaning (domain.md §1.2): exact reject reasons, de-duplication, deferral units."""
+"""Row-level census cleaning (docs/methodology.md §1.2): exact reject reasons, de-duplication, deferral units."""
 
 from __future__ import annotations
 

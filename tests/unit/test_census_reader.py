@@ -1,4 +1,4 @@
-"""Whole-file census failures (domain.md §1.1): each must be a CensusError naming the file."""
+"""Whole-file census failures (docs/methodology.md §1.1): each must be a CensusError naming the file."""
 
 from __future__ import annotations
 

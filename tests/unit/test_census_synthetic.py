@@ -1,4 +1,4 @@
-"""Synthetic census generator (domain.md §1.6): deterministic, the documented shape, fast."""
+"""Synthetic census generator (docs/methodology.md §1.6): deterministic, the documented shape, fast."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Property tests of the hire formula (domain.md §3.1) — evaluated by the real dbt model's SQL."""
+"""Property tests of the hire formula (docs/methodology.md §3.1) — evaluated by the real dbt model's SQL."""
 
 from __future__ import annotations
 

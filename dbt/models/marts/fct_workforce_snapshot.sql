@@ -1,4 +1,4 @@
--- Year-end workforce snapshot (domain.md §6.2, step 18): one row per employee per year
+-- Year-end workforce snapshot (docs/methodology.md §6.2, step 18): one row per employee per year
 -- (actives at Dec 31 of Y-1 plus hires of Y). year_slice: a rebuild replaces the year.
 {{ config(materialized='year_slice', tags=['state']) }}
 with p as (select * from {{ source('planalign', 'param_scalars') }})
@@ -42,7 +42,7 @@ select
     s.kb,
     s.auto_escalation_opt_out,
     s.eligibility_override,
-    -- DC plan (domain.md §6.2): eligibility
+    -- DC plan (docs/methodology.md §6.2): eligibility
     d.employee_eligibility_date,
     d.waiting_period_days,
     d.current_eligibility_status,

@@ -1,4 +1,4 @@
--- Year summary metrics (domain.md §6.3, step 19). Counts and cent sums are exact.
+-- Year summary metrics (docs/methodology.md §6.3, step 19). Counts and cent sums are exact.
 {{ config(materialized='year_slice', tags=['state']) }}
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 needs as (select * from {{ ref('int_workforce_needs') }}),
@@ -29,7 +29,7 @@ st as (
 ),
 pp as (select plan_enabled from {{ source('planalign', 'param_plan') }}),
 dc as (
-    -- DC metrics (domain.md §6.3) over the snapshot's DC columns; actives unless stated
+    -- DC metrics (docs/methodology.md §6.3) over the snapshot's DC columns; actives unless stated
     select
         count(*) filter (where w.employment_status = 'active' and d.current_eligibility_status = 'eligible')
             as eligible_actives,

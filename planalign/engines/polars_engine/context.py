@@ -18,7 +18,7 @@ from planalign.database.connection import read_frame
 START_POP_COLUMNS = (
     "employee_id", "employee_ssn", "ka", "kb", "employee_hire_date", "level_id", "current_compensation",
     "current_age", "decision_tenure", "age_band", "tenure_band", "h_term", "p_promo",
-    # the carried DC-plan state (domain.md §2.1), read by the plan steps
+    # the carried DC-plan state (docs/methodology.md §2.1), read by the plan steps
     "employee_birth_date", "auto_escalation_opt_out", "plan_ineligible", "eligibility_event_emitted",
     "is_enrolled_flag", "deferral_rate_units", "employee_enrollment_date", "enrollment_method", "ever_opted_out",
     "ever_auto_enrolled", "initial_decision_done", "original_deferral_rate_units", "total_deferral_escalations",

@@ -1,7 +1,7 @@
 """Polars twins of the dbt macros (dbt/macros/*.sql) and the one event schema.
 
 Every helper mirrors one macro operation for operation, so the two engines compute the same
-IEEE values (domain.md §4.5): no division by scalar constants, ``round_cents`` as
+IEEE values (docs/methodology.md §4.5): no division by scalar constants, ``round_cents`` as
 ``floor(x * 100 + 0.5)``, dates as integer day counts, draws through the shared integer mixer.
 """
 

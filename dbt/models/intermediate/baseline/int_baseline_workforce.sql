@@ -1,4 +1,4 @@
--- Baseline membership and derived fields (domain.md §1.2 step 7, §1.3): the state S(start_year - 1).
+-- Baseline membership and derived fields (docs/methodology.md §1.2 step 7, §1.3): the state S(start_year - 1).
 with levels as (
     select level_id, max_compensation from {{ source('planalign', 'param_levels') }}
 ),
@@ -34,7 +34,7 @@ select
     coalesce(m.auto_escalation_opt_out, false) as auto_escalation_opt_out,
     m.eligibility_override,
     m.deferral_rate_units,
-    -- DC plan baseline (domain.md §1.3, §5.1): an override of FALSE makes the employee
+    -- DC plan baseline (docs/methodology.md §1.3, §5.1): an override of FALSE makes the employee
     -- permanently plan-ineligible; a positive census rate is a census enrollment.
     coalesce(m.eligibility_override = false, false) as plan_ineligible,
     m.deferral_rate_units > 0 as is_enrolled_at_census,

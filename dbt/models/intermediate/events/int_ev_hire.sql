@@ -1,4 +1,4 @@
--- Hire events (domain.md §3.3).
+-- Hire events (docs/methodology.md §3.3).
 select
     {{ event_columns(
         employee_id='employee_id',

@@ -1,4 +1,4 @@
--- New-hire terminations (domain.md §3.4): the first nh_terms candidates by (u, employee_id).
+-- New-hire terminations (docs/methodology.md §3.4): the first nh_terms candidates by (u, employee_id).
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 needs as (select * from {{ ref('int_workforce_needs') }}),
 candidates as (

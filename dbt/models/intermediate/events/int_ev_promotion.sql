@@ -1,4 +1,4 @@
--- Promotions (domain.md §3.5): Bernoulli on the resolved hazard, new salary with caps.
+-- Promotions (docs/methodology.md §3.5): Bernoulli on the resolved hazard, new salary with caps.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 levels as (select * from {{ source('planalign', 'param_levels') }}),
 eligible as (

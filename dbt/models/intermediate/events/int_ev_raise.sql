@@ -1,4 +1,4 @@
--- Merit + COLA raise (domain.md §3.6), chained on a promotion dated on or before the raise.
+-- Merit + COLA raise (docs/methodology.md §3.6), chained on a promotion dated on or before the raise.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 levels as (select * from {{ source('planalign', 'param_levels') }}),
 pop as (

@@ -1,4 +1,4 @@
--- Experienced terminations (domain.md §3.2): exact per-level quotas by largest remainder,
+-- Experienced terminations (docs/methodology.md §3.2): exact per-level quotas by largest remainder,
 -- hazard-weighted (sequential Poisson) or uniform selection inside each level.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 needs as (select * from {{ ref('int_workforce_needs') }}),

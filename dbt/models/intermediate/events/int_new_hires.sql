@@ -1,4 +1,4 @@
--- This year's hires (domain.md §3.3): integer slot split over levels, then one record per slot.
+-- This year's hires (docs/methodology.md §3.3): integer slot split over levels, then one record per slot.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 needs as (select total_hires_needed as h from {{ ref('int_workforce_needs') }}),
 level_counts as (

@@ -1,4 +1,4 @@
--- S(Y-1): the explicit prior-year relation (domain.md §2.1). Year 1 reads the census
+-- S(Y-1): the explicit prior-year relation (docs/methodology.md §2.1). Year 1 reads the census
 -- baseline; later years read last year's published snapshot, actives only. Carried along:
 -- the DC-plan state (plan eligibility flags and the enrollment/deferral state of §5.2).
 {% set y = var('simulation_year') | int %}

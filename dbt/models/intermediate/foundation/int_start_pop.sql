@@ -1,4 +1,4 @@
--- A(Y): start-of-year population with decision age/tenure, bands and hazards (domain.md §2 step 1).
+-- A(Y): start-of-year population with decision age/tenure, bands and hazards (docs/methodology.md §2 step 1).
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 base as (
     select

@@ -1,4 +1,4 @@
--- Workforce needs: the hire formula of domain.md §3.1 (one row).
+-- Workforce needs: the hire formula of docs/methodology.md §3.1 (one row).
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 counts as (
     select

@@ -1,5 +1,5 @@
 -- Step 13, assembly: every event relation of the year, publication filter, sequence and id
--- (domain.md §6.1). State accumulation reads this relation, never the published fact table.
+-- (docs/methodology.md §6.1). State accumulation reads this relation, never the published fact table.
 {% set event_relations = [
     'int_ev_termination', 'int_ev_hire', 'int_ev_nh_termination',
     'int_ev_promotion', 'int_ev_raise',

@@ -1,4 +1,4 @@
--- Compensation timeline (domain.md §3.7): segments between change points inside the
+-- Compensation timeline (docs/methodology.md §3.7): segments between change points inside the
 -- employment window, each with the salary and the deferral rate in effect. Change points are
 -- the window start, every compensation event (hire, promotion, raise) and every deferral event
 -- (enrollment, opt-out, escalation, match response); an event is effective on its own date and

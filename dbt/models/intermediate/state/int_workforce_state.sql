@@ -1,4 +1,4 @@
--- Workforce state at year end (domain.md §3.7, step 14): status, level, pay, proration, hours.
+-- Workforce state at year end (docs/methodology.md §3.7, step 14): status, level, pay, proration, hours.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 people as (
     select

@@ -37,7 +37,7 @@ def _derived_level(levels: pl.DataFrame) -> pl.Expr:
 
 def int_baseline_workforce(ctx: ModelContext) -> pl.LazyFrame:
     """Twin of ``int_baseline_workforce.sql``: census members (no termination date, active)
-    with their level and the DC-plan baseline (domain.md §1.2 step 7, §1.3, §5.1).
+    with their level and the DC-plan baseline (docs/methodology.md §1.2 step 7, §1.3, §5.1).
 
     The SQL joins ``derived_level`` back ``using (employee_id)``; the join is kept, so duplicate
     or NULL ids behave as in SQL (the cleaned census has neither).

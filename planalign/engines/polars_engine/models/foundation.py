@@ -38,7 +38,7 @@ def _cast(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
 
 
 def int_prior_year_state(ctx: ModelContext) -> pl.LazyFrame:
-    """Twin of ``int_prior_year_state.sql`` (domain.md §2.1).
+    """Twin of ``int_prior_year_state.sql`` (docs/methodology.md §2.1).
 
     Year 1: the census baseline; a census election counts only when the plan is enabled and the
     employee may join (``census_enrolled`` keeps SQL three-valued logic: a NULL census rate gives
@@ -113,7 +113,7 @@ def int_start_pop(ctx: ModelContext) -> pl.LazyFrame:
 
 
 def int_workforce_needs(ctx: ModelContext) -> pl.LazyFrame:
-    """Twin of ``int_workforce_needs.sql``: the hire formula of domain.md §3.1 (one row).
+    """Twin of ``int_workforce_needs.sql``: the hire formula of docs/methodology.md §3.1 (one row).
 
     Same float operations in the same order: ``floor(n * (1 + g) + 0.5)``,
     ``floor(e * t + h_prev * r + 1e-9)``, ``ceil(net / (1 - r) - 1e-9)``.

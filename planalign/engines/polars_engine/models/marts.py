@@ -1,5 +1,5 @@
 """Polars twins of the published marts (dbt/models/marts/): the year-end snapshot and the year
-summary (domain.md §6.2, §6.3). Both are incremental in dbt (delete+insert on simulation_year),
+summary (docs/methodology.md §6.2, §6.3). Both are incremental in dbt (delete+insert on simulation_year),
 so each function returns the current year's rows only.
 """
 

@@ -1,4 +1,4 @@
-"""DC contributions and the DC columns of the snapshot (domain.md §5.7-5.10, §6.2) — twins of
+"""DC contributions and the DC columns of the snapshot (docs/methodology.md §5.7-5.10, §6.2) — twins of
 ``int_plan_contributions.sql``, ``int_plan_employer_contributions.sql`` and ``int_plan_state.sql``
 (dbt/models/intermediate/plan/state/).
 

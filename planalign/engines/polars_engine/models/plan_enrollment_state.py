@@ -1,4 +1,4 @@
-"""Polars twin of ``int_plan_enrollment_state.sql`` (domain.md §5.2, step 15): enrollment and
+"""Polars twin of ``int_plan_enrollment_state.sql`` (docs/methodology.md §5.2, step 15): enrollment and
 deferral state at year end."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Polars twins of the publish layer: ``int_yearly_events`` (every event relation of the year,
-filtered, sequenced and identified, domain.md §6.1) and the published ``fct_yearly_events``."""
+filtered, sequenced and identified, docs/methodology.md §6.1) and the published ``fct_yearly_events``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Polars twins of the workforce state models (``dbt/models/intermediate/state``): the
-compensation timeline and the year-end workforce state (domain.md §3.7)."""
+compensation timeline and the year-end workforce state (docs/methodology.md §3.7)."""
 
 from __future__ import annotations
 

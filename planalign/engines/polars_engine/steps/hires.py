@@ -1,4 +1,4 @@
-"""Hires (domain.md §3.3) — twins of ``int_new_hires.sql`` and ``int_ev_hire.sql``."""
+"""Hires (docs/methodology.md §3.3) — twins of ``int_new_hires.sql`` and ``int_ev_hire.sql``."""
 
 from __future__ import annotations
 

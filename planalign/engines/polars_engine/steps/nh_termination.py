@@ -1,4 +1,4 @@
-"""New-hire terminations (domain.md §3.4) — twin of ``int_ev_nh_termination.sql``."""
+"""New-hire terminations (docs/methodology.md §3.4) — twin of ``int_ev_nh_termination.sql``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plan population and eligibility events (domain.md §5.1) — twins of ``int_plan_population.sql``
+"""Plan population and eligibility events (docs/methodology.md §5.1) — twins of ``int_plan_population.sql``
 and ``int_ev_eligibility.sql``.
 
 ``int_plan_population`` is A(Y) with its carried enrollment state plus this year's hires: plan

@@ -1,4 +1,4 @@
-"""Enrollment decisions, enrollments and opt-outs (domain.md §5.3, §5.4) — twins of
+"""Enrollment decisions, enrollments and opt-outs (docs/methodology.md §5.3, §5.4) — twins of
 ``int_plan_enrollment_decisions.sql``, ``int_ev_enrollment.sql`` and ``int_ev_opt_out.sql``.
 
 One row per candidate (eligible, not enrolled at the start of Y, never opted out) that takes a

@@ -1,4 +1,4 @@
-"""Automatic deferral escalation (domain.md §5.5) — twin of ``int_ev_escalation.sql``.
+"""Automatic deferral escalation (docs/methodology.md §5.5) — twin of ``int_ev_escalation.sql``.
 
 A match response effective on or before the escalation date is escalated from (its rate is read
 back from ``int_ev_match_response`` in units, as the SQL model does).

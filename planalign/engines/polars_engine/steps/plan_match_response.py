@@ -1,4 +1,4 @@
-"""Match-response deferral changes (domain.md §5.6; optional, first simulation year only) — twin
+"""Match-response deferral changes (docs/methodology.md §5.6; optional, first simulation year only) — twin
 of ``int_ev_match_response.sql``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Promotions (domain.md §3.5) — twin of ``int_ev_promotion.sql``."""
+"""Promotions (docs/methodology.md §3.5) — twin of ``int_ev_promotion.sql``."""
 
 from __future__ import annotations
 

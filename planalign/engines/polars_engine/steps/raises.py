@@ -1,4 +1,4 @@
-"""Merit + COLA raise (domain.md §3.6) — twin of ``int_ev_raise.sql``."""
+"""Merit + COLA raise (docs/methodology.md §3.6) — twin of ``int_ev_raise.sql``."""
 
 from __future__ import annotations
 

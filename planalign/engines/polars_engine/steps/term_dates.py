@@ -1,4 +1,4 @@
-"""The termination boundary (domain.md §2 step 6) — twin of ``int_term_dates.sql``."""
+"""The termination boundary (docs/methodology.md §2 step 6) — twin of ``int_term_dates.sql``."""
 
 from __future__ import annotations
 

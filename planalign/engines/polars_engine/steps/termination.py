@@ -1,4 +1,4 @@
-"""Experienced terminations (domain.md §3.2) — twin of ``int_ev_termination.sql``."""
+"""Experienced terminations (docs/methodology.md §3.2) — twin of ``int_ev_termination.sql``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Plan eligibility events (domain.md §5.1): once per employee over the horizon, in the first
+-- Plan eligibility events (docs/methodology.md §5.1): once per employee over the horizon, in the first
 -- year the employee is eligible and active on max(plan_eligibility_date, Jan 1).
 with p as (select * from {{ source('planalign', 'param_scalars') }}),
 pp as (select * from {{ source('planalign', 'param_plan') }}),

@@ -1,4 +1,4 @@
--- Enrollment events (domain.md §5.3): auto-enrollment, proactive, voluntary, year-over-year.
+-- Enrollment events (docs/methodology.md §5.3): auto-enrollment, proactive, voluntary, year-over-year.
 with p as (select * from {{ source('planalign', 'param_scalars') }})
 select
     {{ event_columns(

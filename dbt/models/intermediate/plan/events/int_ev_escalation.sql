@@ -1,4 +1,4 @@
--- Automatic deferral escalation (domain.md §5.5): enrolled at the start of Y below the cap, not
+-- Automatic deferral escalation (docs/methodology.md §5.5): enrolled at the start of Y below the cap, not
 -- opted out of escalation, past the first-escalation delay, not yet escalated this year, and
 -- employed on the escalation date. A same-day (or earlier) match response is escalated from.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),

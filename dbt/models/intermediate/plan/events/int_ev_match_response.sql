@@ -1,4 +1,4 @@
--- Match-response deferral changes (domain.md §5.6; optional, first simulation year only):
+-- Match-response deferral changes (docs/methodology.md §5.6; optional, first simulation year only):
 -- enrolled employees below the match ceiling may move up to it (or half-way, rounded to 0.5 %),
 -- those above it may move down. Effective Jan 1.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),

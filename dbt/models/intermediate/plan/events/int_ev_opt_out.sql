@@ -1,4 +1,4 @@
--- Opt-outs of an auto-enrollment (domain.md §5.3 step 3): enrollment_change to rate 0 within the
+-- Opt-outs of an auto-enrollment (docs/methodology.md §5.3 step 3): enrollment_change to rate 0 within the
 -- grace period (capped at Dec 31).
 with p as (select * from {{ source('planalign', 'param_scalars') }})
 select

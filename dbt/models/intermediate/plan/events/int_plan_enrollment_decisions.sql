@@ -1,4 +1,4 @@
--- Enrollment decisions of year Y (domain.md §5.3, §5.4): one row per candidate (eligible, not
+-- Enrollment decisions of year Y (docs/methodology.md §5.3, §5.4): one row per candidate (eligible, not
 -- enrolled at the start of Y, never opted out) that takes a path: AE (proactive or auto, with
 -- opt-out), voluntary, or year-over-year. Outcome dates are capped at Dec 31 and dropped when
 -- after the termination date (a dropped AE also drops its opt-out).

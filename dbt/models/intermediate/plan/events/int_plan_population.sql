@@ -1,4 +1,4 @@
--- Plan population of year Y (domain.md §5.1, §5.3): A(Y) with its carried enrollment state,
+-- Plan population of year Y (docs/methodology.md §5.1, §5.3): A(Y) with its carried enrollment state,
 -- plus this year's hires. Plan eligibility, decision-time segments, the termination date, the
 -- level in effect after a promotion, and the match-magnet ceiling (§5.4). Empty when the plan
 -- is disabled, so every plan event relation is empty too.

@@ -1,4 +1,4 @@
--- Employee deferrals (domain.md §5.7, step 16): the deferral rate of every timeline segment
+-- Employee deferrals (docs/methodology.md §5.7, step 16): the deferral rate of every timeline segment
 -- applied to its salary and days, capped by the 402(g) limit of the employee's age (base,
 -- catch-up from 50, super catch-up 60-63; the seed's limits are totals).
 with p as (select * from {{ source('planalign', 'param_scalars') }}),

@@ -1,4 +1,4 @@
--- Employer money (domain.md §5.8-5.10, step 17): match and core eligibility from hours, tenure
+-- Employer money (docs/methodology.md §5.8-5.10, step 17): match and core eligibility from hours, tenure
 -- and year-end status; the match of the active mode's tiers on C = min(prorated pay, 401(a)(17)
 -- limit) and the capped deferrals; the core contribution as a rate of the same C.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),

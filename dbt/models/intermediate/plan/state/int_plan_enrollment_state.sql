@@ -1,4 +1,4 @@
--- Enrollment and deferral state at year end (domain.md §5.2, step 15): the carried state of
+-- Enrollment and deferral state at year end (docs/methodology.md §5.2, step 15): the carried state of
 -- S(Y-1) (or a hire's empty state) plus this year's deferral events, applied in event order.
 -- Reads the assembled events of the year (int_yearly_events), never the published fact table.
 with p as (select * from {{ source('planalign', 'param_scalars') }}),

@@ -1,4 +1,4 @@
--- The DC columns of the year-end snapshot (domain.md §6.2), one row per employee of the
+-- The DC columns of the year-end snapshot (docs/methodology.md §6.2), one row per employee of the
 -- workforce state. With the plan disabled the plan models are empty and this relation holds
 -- the defaults: amounts and rates 0, flags FALSE, statuses and dates NULL.
 with pp as (select * from {{ source('planalign', 'param_plan') }}),
