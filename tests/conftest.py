@@ -70,7 +70,7 @@ def _logging_restored() -> Iterator[None]:
 
 
 def run_cli_in_process(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess:
-    """``planalign ARGS`` through the same entry point (``planalign.cli.main``) in this process.
+    """``planalign ARGS`` through the same entry point (``planalign.cli.app.main``) in this process.
 
     For the error-path corpus: those cases fail in well under a second, so an interpreter
     start-up and the imports (~1.5 s) would be most of each case's cost. The exit code is the
@@ -79,7 +79,7 @@ def run_cli_in_process(args: Sequence[str], cwd: Path) -> subprocess.CompletedPr
     """
     from hydra.core.global_hydra import GlobalHydra
 
-    from planalign.cli import main as cli
+    from planalign.cli import app as cli
 
     out, err = io.StringIO(), io.StringIO()
     argv, code = sys.argv, 0

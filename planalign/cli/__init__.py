@@ -10,13 +10,13 @@ from __future__ import annotations
 
 def main() -> None:
     """``planalign ARGS`` in this process (tests call it; it leaves the heap as it is)."""
-    from planalign.cli.main import main as _main
+    from planalign.cli.app import main as _main
 
     _main()
 
 
 def run() -> None:
     """The process's entry point behind ``planalign`` and ``python -m planalign``."""
-    from planalign.cli.main import run as _run
+    from planalign.cli.app import run as _run
 
     _run()

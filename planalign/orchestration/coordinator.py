@@ -41,7 +41,7 @@ class Coordinator:
 
     def __init__(self, *, settings: Settings, workflow: Workflow, state_manager: StateBackend,
                  cleanup: CleanupPolicy, hook_manager: HookRelay, year_executor: YearRunner,
-                 engine: EventEngine):
+                 engine: EventEngine, resources: RunResources | None = None):
         self.settings = settings
         self.workflow = workflow
         self.state_manager = state_manager
@@ -50,7 +50,9 @@ class Coordinator:
         self.year_executor = year_executor
         self.engine = engine
         self.resolver = ParameterResolver(settings)
-        self.resources = RunResources(settings, engine_name=engine.name, folds_single_use=self.folds_single_use())
+        # the run's census, lock, DuckDB instance and dbt runner (a test may hand in its own)
+        self.resources = resources or RunResources(settings, engine_name=engine.name,
+                                                   folds_single_use=self.folds_single_use())
         self.outputs = RunOutputs(plots=Stage.REPORTING in workflow.stages)
         self.ledger = CheckpointLedger(state_manager, year_executor.judge)
         self.run: RunContext | None = None
