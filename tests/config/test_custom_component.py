@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from planalign.hooks.specs import hookimpl
 from planalign.orchestration.build import build_coordinator
 from planalign.state.duckdb_state import DuckDBStateManager
 from tests.conftest import compose_config, query
+
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
 
 CALLS: list[tuple[str, int]] = []
 

@@ -21,6 +21,9 @@ from planalign.validation.background import BackgroundCheck
 from planalign.validation.invariants import INVARIANTS, Invariant, check_year
 from tests.conftest import compose_config, query
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 BASE = ["census.size=300", "engine=polars", "workflow=standard", "hooks=none", "state=duckdb"]
 ONE_YEAR = ("census.size=300", "years=2025", "workflow=quick", "engine=polars")   # a file to check
 SHIFT_ONE_DATE = ("update fct_yearly_events set effective_date = date '2000-01-01' "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import query, run_cli
 
 RUN = ["years=2025-2026", "workflow=quick", "hooks=quiet"]
@@ -37,6 +39,7 @@ def test_unknown_key_without_plus_is_refused_by_hydra(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
     lines = ["employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation,employee_deferral_rate"]
     for i in range(60):
@@ -82,6 +85,7 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(tmp_path):
     assert units == [(6000,)]
 
 
+@pytest.mark.slow
 def test_multirun_two_jobs_each_with_its_own_database(tmp_path):
     sweep = tmp_path / "sweep"
     # multirun is under test, not the engine (tests/sweeps runs dbt inside a sweep's jobs)
@@ -99,6 +103,7 @@ def test_multirun_two_jobs_each_with_its_own_database(tmp_path):
     assert terms[0] < terms[1]
 
 
+@pytest.mark.slow
 def test_polars_threads_setting_is_applied(tmp_path):
     run_dir = tmp_path / "run"
     result = run_cli([*SMALL, "engine=polars", "runtime.polars_threads=1", f"hydra.run.dir={run_dir}"], cwd=tmp_path)
@@ -107,6 +112,7 @@ def test_polars_threads_setting_is_applied(tmp_path):
     assert record["engine"]["polars"]["threads"] == 1
 
 
+@pytest.mark.slow
 def test_full_workflow_writes_plots_for_workforce_and_plan(small_run):
     summary, _ = small_run("census.size=300", "years=2025-2026")
     names = {p.rsplit("/", 1)[-1] for p in summary.outputs["plots"]}
@@ -115,6 +121,7 @@ def test_full_workflow_writes_plots_for_workforce_and_plan(small_run):
     assert summary.outputs["plots_drawn_by"] == "worker"   # the process started with the run
 
 
+@pytest.mark.slow
 def test_the_process_entry_point_skips_the_final_garbage_collection(tmp_path):
     """``planalign`` and ``python -m planalign`` end through ``cli.run``, which freezes the
     collector's objects so the interpreter's shutdown does not collect them (1.2-1.5 s after a

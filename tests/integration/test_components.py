@@ -14,6 +14,9 @@ from planalign.orchestration.build import build_coordinator
 from planalign.orchestration.year_executor import YearExecutor
 from tests.conftest import compose_config, query, run_cli
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 BASE = ["census.size=300", "years=2025-2026", "workflow=quick", "hooks=none"]
 
 

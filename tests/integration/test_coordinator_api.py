@@ -25,6 +25,7 @@ def test_memory_statistics_and_recommendations(tmp_path):
         assert 10_000 <= batch <= 2_000_000
 
 
+@pytest.mark.slow
 def test_adaptive_batch_size_is_used_for_census_loading(tmp_path, monkeypatch):
     """A tiny batch size forces batched census inserts; the result must be the same census."""
     from planalign.runtime import memory
@@ -37,6 +38,7 @@ def test_adaptive_batch_size_is_used_for_census_loading(tmp_path, monkeypatch):
     assert query(summary.database, "select count(*) from census_clean")[0][0] == 400
 
 
+@pytest.mark.slow
 def test_process_wide_state_is_put_back_after_the_run(tmp_path, monkeypatch):
     """A run points dbt's profile at its file through the process environment, and freezes the
     heap for the garbage collector once dbt's manifest is loaded; once the coordinator closes,
@@ -64,6 +66,7 @@ def test_update_compensation_parameters_is_validated(tmp_path, kwargs):
         coordinator.update_compensation_parameters(**kwargs)
 
 
+@pytest.mark.slow
 def test_update_applies_to_years_simulated_after_the_call(tmp_path, small_run):
     # both engines read the parameter tables the coordinator resolves: the API is under test here
     runs = [*BASE, "engine=polars"]

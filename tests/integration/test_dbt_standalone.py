@@ -10,10 +10,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from planalign.cli.devdb import prepare
 from planalign.paths import DBT_PROJECT_DIR
 from tests.conftest import query
+
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
 
 MARTS = ("fct_yearly_events", "fct_workforce_snapshot", "fct_year_summary")
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import run_simulation, side_by_side
+
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
 
 OVERRIDES = ["census.size=800", "years=2025-2026", "workflow=quick"]
 TABLES = {

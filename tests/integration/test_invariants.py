@@ -8,6 +8,9 @@ import pytest
 from planalign.validation.invariants import INVARIANTS, check_year
 from tests.conftest import reference_overrides
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 YEARS = [2025, 2026, 2027]
 
 

@@ -23,6 +23,9 @@ from planalign.paths import CONF_DIR
 from planalign.validation.invariants import INVARIANTS, check_year
 from tests.conftest import reference_overrides
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 YEARS = (2025, 2026, 2027)
 DC_INVARIANTS = [inv for inv in INVARIANTS if 16 <= inv.number <= 25]
 MILLIONAIRE = "EDGE_COMP_1000000"

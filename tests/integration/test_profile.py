@@ -12,6 +12,9 @@ import pytest
 from planalign.cli.profile import main
 from tests.conftest import reference_overrides, run_cli, three_year_run
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sql_db(shared_run) -> Path:

@@ -21,12 +21,13 @@ from planalign.orchestration.build import build_coordinator
 from planalign.paths import DBT_PROJECT_DIR
 from planalign.runtime.auto_settings import (
     resolve_duckdb_optimizer,
-    resolve_duckdb_threads,
-    resolve_memory_limit,
     resolve_row_group_size,
 )
 from tests.conftest import KEEP_INTERMEDIATES, compose_config, query, run_simulation, side_by_side
 from tests.resilience.test_resume import tables_equal
+
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
 
 ONE_YEAR = ["census.size=20000", "years=2025", "workflow=quick", KEEP_INTERMEDIATES]
 
@@ -60,15 +61,6 @@ def test_auto_row_group_size_follows_the_census_size():
     assert resolve_row_group_size("auto", 150) == resolve_row_group_size("auto", 250_000) == 16384
     assert resolve_row_group_size("auto", 250_001) is None
     assert resolve_row_group_size(32768, 1_000_000) == 32768 and resolve_row_group_size(None, 150) is None
-
-
-def test_auto_duckdb_threads_follow_the_census_size():
-    # engine=sql: one thread while a year's queries are too small to split (measured up to
-    # 12,000 rows), two from 16,000 (slower with one at 25,000 and 60,000); polars: two
-    assert resolve_duckdb_threads("auto", 150, "sql") == resolve_duckdb_threads("auto", 15_999, "sql") == 1
-    assert resolve_duckdb_threads("auto", 16_000, "sql") == resolve_duckdb_threads("auto", 1_000_000, "sql") == 2
-    assert resolve_duckdb_threads("auto", 150, "polars") == resolve_duckdb_threads("auto", 150, "hybrid") == 2
-    assert resolve_duckdb_threads(3, 150, "sql") == 3
 
 
 def test_auto_duckdb_optimizer_is_off_for_small_sql_runs_only():
@@ -116,10 +108,7 @@ def test_the_planner_plugin_sets_one_cursors_session_only():
 
 
 def test_auto_memory_limit_scales_with_the_census(tmp_path):
-    assert resolve_memory_limit("auto", 150) == resolve_memory_limit("auto", 60_000) == "384MB"
-    assert resolve_memory_limit("auto", 1_000_000) == "5860MB"
-    assert resolve_memory_limit("2GB", 150) == "2GB" and resolve_memory_limit(None, 150) is None
-    # and the run's DuckDB instance gets it
+    # the resolution itself: tests/unit/test_runtime_settings.py; here the run's DuckDB instance gets it
     with build_coordinator(compose_config([f"paths.output_dir={tmp_path}", "hooks=none", "census.size=150",
                                            "years=2025", "workflow=quick", "engine=polars"])) as coordinator:
         run = coordinator.open()

@@ -14,6 +14,9 @@ from planalign.errors import StageError
 from planalign.paths import REPO_DIR, dbt_project_dir
 from tests.conftest import KEEP_INTERMEDIATES, run_simulation
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 SMALL = ["census.size=200", "years=2025", "workflow=quick"]
 
 

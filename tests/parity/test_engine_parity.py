@@ -19,6 +19,9 @@ from planalign.engines.polars_engine.models.contracts import contracts, describe
 from planalign.engines.registry import EVENT_STEPS, step_names
 from tests.conftest import CENSUSES, KEEP_INTERMEDIATES, run_simulation, side_by_side, three_year_run
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 WORKFORCE_STEPS = [s.name for s in EVENT_STEPS if s.group == "workforce"]
 PLAN_STEPS = [s.name for s in EVENT_STEPS if s.group == "plan"]
 
@@ -196,15 +199,15 @@ def test_sql_builds_a_year_in_one_dbt_invocation(runs):
     assert per_year["dbt"]["invocations"] == 3
     assert per_stage["dbt"]["invocations"] == 1 + 3 * 3
     # dbt's config schemas come from planalign's file once a run on this machine built them
-    # (schema_cache.py): of two runs in one process, the later builds none
-    schemas = [record["dbt"]["json_schemas"] for record in (per_year, per_stage)]
+    # (accelerators/schema_cache.py): of two runs in one process, the later builds none
+    schemas = [record["dbt"]["accelerators"]["json_schemas"] for record in (per_year, per_stage)]
     assert all(s["built"] + s["reused"] > 0 for s in schemas) and min(s["built"] for s in schemas) == 0, schemas
-    # and Jinja's compiled code of every text, macros included (jinja_code_store.py)
-    code = [record["dbt"]["jinja_code"] for record in (per_year, per_stage)]
+    # and Jinja's compiled code of every text, macros included (accelerators/jinja_code_store.py)
+    code = [record["dbt"]["accelerators"]["jinja_code"] for record in (per_year, per_stage)]
     assert all(c["compiled"] + c["loaded"] > 0 for c in code) and min(c["compiled"] for c in code) == 0, code
     # under --quiet no logger writes dbt's debug and info events: they are skipped, never built
-    # (unheard_events.py); a run without errors or warnings hands dbt none
-    assert all(record["dbt"]["log_events"]["skipped"] > 1000 for record in (per_year, per_stage))
+    # (accelerators/unheard_events.py); a run without errors or warnings hands dbt none
+    assert all(record["dbt"]["accelerators"]["log_events"]["skipped"] > 1000 for record in (per_year, per_stage))
     # dbt's model time is still told per stage (by the models' tags), in one invocation or three
     for record in (per_year, per_stage):
         by_stage = record["dbt"]["model_seconds_by_stage"]
@@ -252,7 +255,6 @@ VARIANTS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_option_variants_identical(tmp_path, variant):
     # one year: each option acts within the year (carrying a year over is compared above)
@@ -290,7 +292,6 @@ PLAN_VARIANTS = {
 TWO_YEAR_VARIANTS = {"no_auto_enroll", "ae_scope_all_escalation_no_cutoff"}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(PLAN_VARIANTS))
 def test_plan_variants_identical(tmp_path, variant):
     years = "years=2025-2026" if variant in TWO_YEAR_VARIANTS else "years=2025"

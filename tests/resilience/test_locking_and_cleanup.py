@@ -14,6 +14,9 @@ from planalign.errors import ConfigError
 from planalign.paths import REPO_DIR
 from tests.conftest import query, run_cli, run_simulation
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 SMALL = ["census.size=200", "years=2025-2026", "workflow=quick"]
 
 

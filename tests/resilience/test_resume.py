@@ -19,6 +19,9 @@ from planalign.errors import ResumeError, StageError
 from planalign.paths import DBT_PROJECT_DIR, REPO_DIR
 from tests.conftest import compose_config, query, run_cli, run_simulation, side_by_side
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 YEARS = ["census.size=400", "years=2025-2028", "workflow=quick"]   # killed or failed in 2027
 
 

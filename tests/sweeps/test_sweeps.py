@@ -12,6 +12,9 @@ import pytest
 from planalign.config.resolvers import parallel_jobs
 from tests.conftest import compose_config, query, run_cli
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 TINY = ["census.size=120", "years=2025-2026", "workflow=quick", "hooks=quiet"]
 # The two-by-two sweep's jobs run on dbt, whose years are the cost: its jobs run one year (the
 # per-job databases and the comparison are the same for one year as for two).

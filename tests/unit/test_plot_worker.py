@@ -11,6 +11,9 @@ from planalign.reporting.plot_drawing import FIGURES
 from planalign.reporting.plot_worker import SHARES, PlotWorker, PlotWorkers, read_plots, write_plots
 from planalign.reporting.plots import PlotJob, render_workforce_plots
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def summary(small_run) -> pl.DataFrame:

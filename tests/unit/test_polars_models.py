@@ -133,6 +133,7 @@ def one_sql_year(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_check_tool_finds_every_twin_identical_to_dbt(one_sql_year, tmp_path, capsys):
     """Each twin, fed dbt's own inputs, rebuilds dbt's table exactly (the developer's tool)."""
     assert check_tool.main([str(one_sql_year)]) == 0
@@ -144,6 +145,7 @@ def test_check_tool_finds_every_twin_identical_to_dbt(one_sql_year, tmp_path, ca
     assert "skipped (init models" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_check_tool_refuses_a_run_without_intermediates(tmp_path, capsys):
     run_simulation(tmp_path / "run", ["engine=sql", "census.size=150", "years=2025", "workflow=quick"])
     assert check_tool.main([str(tmp_path / "run")]) == 2
@@ -189,6 +191,7 @@ def test_the_proration_by_block_number_gives_the_state_the_join_on_ids_gives(one
     assert by_block.height > 250 and by_block["prorated_annual_compensation"].sum() > 0
 
 
+@pytest.mark.slow
 def test_plan_relations_in_the_states_order_are_set_side_by_side_with_the_rows_a_join_gives(shared_run, monkeypatch):
     """The plan models and the marts set a relation beside the workforce state when it lists the
     state's people in the state's order, and sum the compensation timeline by block when it holds
