@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 
-from planalign.paths import REPO_DIR
+from planalign.paths import CHECKOUT_DIR
 
 PACKAGES = ("planalign", "duckdb", "dbt-core", "dbt-duckdb", "polars", "hydra-core", "omegaconf", "pydantic",
             "pyarrow", "numpy")
@@ -29,14 +29,25 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def git_sha() -> str | None:
+def git_sha(checkout: Path | None = CHECKOUT_DIR) -> str | None:
+    """HEAD's commit of the git checkout planalign runs from; None for an installed planalign,
+    even one installed in a virtual environment inside another repository's work tree (that
+    repository's commit says nothing about planalign's code)."""
+    if checkout is None:
+        return None
     try:
-        out = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5)
+        out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    sha = out.stdout.strip()
-    return sha if out.returncode == 0 and sha else None
+    lines = out.stdout.split("\n")
+    if out.returncode != 0 or len(lines) < 2 or not lines[1].strip():
+        return None
+    try:
+        same = Path(lines[0].strip()).resolve() == Path(checkout).resolve()
+    except OSError:
+        return None
+    return lines[1].strip() if same else None
 
 
 def peak_rss_mib() -> float:
