@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import resource
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -48,11 +47,6 @@ def git_sha(checkout: Path | None = CHECKOUT_DIR) -> str | None:
     except OSError:
         return None
     return lines[1].strip() if same else None
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set of this process (ru_maxrss is KiB on Linux)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def machine() -> dict[str, Any]:
