@@ -5,6 +5,8 @@
     python benchmarks/run_benchmarks.py --sizes 1000000 --years 2025-2034 --engines polars --reps 1
     python benchmarks/run_benchmarks.py --sizes 60000 --engines polars --years 2025-2026 2025-2029 2025-2034
     python benchmarks/run_benchmarks.py --sizes 150 --engines sql --compare HEAD~3   # A/B against a commit
+    python benchmarks/run_benchmarks.py --sizes 150 --engines sql --compare-extra runtime.dbt_accelerators=off
+    python benchmarks/run_benchmarks.py --sizes 150 --engines sql --code /tmp/one_change --compare /tmp/base
     python benchmarks/run_benchmarks.py --write-docs          # also append the table to docs/benchmarks.md
 
 Each repetition is a fresh process (`python -m planalign ...`, full workflow, default
@@ -26,6 +28,13 @@ repetitions go round-robin over every configuration (and, with ``--compare``, ov
 versions, side by side, which goes first alternating from one repetition to the next) instead
 of one configuration after another. A drift then widens the
 spread of every configuration alike instead of biasing one of them.
+
+What is compared: ``--compare`` takes a git ref (checked out in a temporary worktree) or a
+folder holding a copy of the project; ``--compare-extra`` adds Hydra overrides to the compared
+side only (alone, the same code against itself with them: a switch's two settings);
+``--code`` measures a folder instead of this working tree (one change alone, while the tree
+holds others' work in progress). With a comparison, each repetition's ratio (the measured
+code's wall time over the compared one's, run side by side) is printed with the medians.
 """
 
 from __future__ import annotations
@@ -56,11 +65,12 @@ WORKING_TREE = "working tree"
 class Config:
     """One cell of the table: which code, which census size, which engine, which years."""
 
-    code: str          # WORKING_TREE or the --compare ref
+    code: str          # WORKING_TREE (or --code's folder) or the compared side's label
     source: Path       # the checkout put first on PYTHONPATH
     size: int
     engine: str
     years: str
+    overrides: tuple[str, ...] = ()   # this code's own Hydra overrides (--compare-extra)
 
     @property
     def employee_years(self) -> int:
@@ -71,7 +81,8 @@ class Config:
 def run_once(cfg: Config, workdir: Path, extra: list[str]) -> dict:
     run_dir = workdir / f"{cfg.engine}_{cfg.size}_{time.time_ns()}"
     args = [sys.executable, "-m", "planalign", f"engine={cfg.engine}", f"census.size={cfg.size}",
-            f"years={cfg.years}", "hooks=quiet", "runtime.print_summary=false", f"hydra.run.dir={run_dir}", *extra]
+            f"years={cfg.years}", "hooks=quiet", "runtime.print_summary=false", f"hydra.run.dir={run_dir}", *extra,
+            *cfg.overrides]
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(cfg.source)})
@@ -182,8 +193,26 @@ def run_order(configs: list[Config], rep: int) -> list[Config]:
     return ordered + list(reversed(group))
 
 
+def pair_ratios(results: dict[Config, list[dict]], measured: str, compared: str) -> list[str]:
+    """One line per census, years and engine: each repetition's wall time of the measured code
+    over the compared code's (the two ran side by side), and their median."""
+    lines = []
+    for cfg in results:
+        if cfg.code != measured:
+            continue
+        other = next(c for c in results if c.code == compared and (c.size, c.years, c.engine) ==
+                     (cfg.size, cfg.years, cfg.engine))
+        ratios = [a["wall"] / b["wall"] for a, b in zip(results[cfg], results[other], strict=True)]
+        lines.append(f"pairs {cfg.size:,} x {cfg.years} {cfg.engine}, {measured} / {compared}: "
+                     f"{', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}x)")
+    return lines
+
+
 def checkout(ref: str, into: Path) -> Path:
-    """A detached worktree of ``ref`` (removed with the temporary folder)."""
+    """A detached worktree of ``ref`` (removed with the temporary folder), or ``ref`` itself
+    when it is a folder (a copy of the project)."""
+    if Path(ref).is_dir():
+        return Path(ref).resolve()
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(into), ref],
                    check=True, capture_output=True)
     return into
@@ -196,28 +225,40 @@ def main() -> int:
     parser.add_argument("--years", nargs="+", default=["2025-2029"],
                         help="one or more year ranges (several show how time grows with years)")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--compare", metavar="REF", help="also run this git ref, interleaved, and print the ratio")
+    parser.add_argument("--compare", metavar="REF",
+                        help="also run this git ref (or a folder with a copy of the project), interleaved, "
+                             "and print the ratio")
+    parser.add_argument("--compare-extra", nargs="+", default=[], metavar="OVERRIDE",
+                        help="Hydra overrides for the compared side only (without --compare: this code "
+                             "against itself with them)")
+    parser.add_argument("--code", metavar="DIR", type=Path,
+                        help="measure this folder (a copy of the project) instead of the working tree")
     parser.add_argument("--write-docs", action="store_true", help="append the table to docs/benchmarks.md")
     parser.add_argument("--extra", nargs="*", default=[], help="more Hydra overrides for every run")
     opts = parser.parse_args()
+    measured = str(opts.code) if opts.code else WORKING_TREE
+    compared = " ".join([*([opts.compare] if opts.compare else []), *opts.compare_extra]) or None
+    worktree = opts.compare and not Path(opts.compare).is_dir()
     with tempfile.TemporaryDirectory(prefix="planalign-bench-") as tmp:
         workdir = Path(tmp)
-        sources = {WORKING_TREE: REPO}
-        if opts.compare:
-            sources = {opts.compare: checkout(opts.compare, workdir / "compare"), **sources}
+        # label -> (the code's folder, its own overrides)
+        sources = {measured: (opts.code.resolve() if opts.code else REPO, ())}
+        if compared:
+            folder = checkout(opts.compare, workdir / "compare") if opts.compare else sources[measured][0]
+            sources = {compared: (folder, tuple(opts.compare_extra)), **sources}
         try:
-            configs = [Config(code, source, size, engine, years)
+            configs = [Config(code, source, size, engine, years, overrides)
                        for size in opts.sizes for years in opts.years for engine in opts.engines
-                       for code, source in sources.items()]
-            for source in sources.values():
+                       for code, (source, overrides) in sources.items()]
+            for source in {source for source, _ in sources.values()}:
                 # bytecode, as an installed package has it: where PYTHONDONTWRITEBYTECODE is set (as on
                 # our machines) every run would otherwise compile planalign's modules again (~0.1 s)
                 subprocess.run([sys.executable, "-m", "compileall", "-q", str(source / "planalign")], check=True)
             # warm the manifest cache and the OS file cache (not measured), for every engine: with
             # engine=polars first, the first sql run of each version would otherwise pay dbt's parse
-            for source in sources.values():
+            for source, overrides in sources.values():
                 for engine in opts.engines:
-                    run_once(Config("warm-up", source, 150, engine, "2025"), workdir, opts.extra)
+                    run_once(Config("warm-up", source, 150, engine, "2025", overrides), workdir, opts.extra)
             results: dict[Config, list[dict]] = {c: [] for c in configs}
             speed: list[dict[str, float]] = []
             for rep in range(opts.reps):
@@ -229,19 +270,20 @@ def main() -> int:
                           f"wall {r['wall']:7.2f}s  rss {r['peak_rss_mib']:6.0f} MiB", flush=True)
             speed.append(measure_speed())
         finally:
-            if opts.compare:
+            if worktree:
                 subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(workdir / "compare")],
                                check=False, capture_output=True)
     rows = [{"code": c.code, "size": c.size, "engine": c.engine, "years": c.years, "reps": opts.reps,
              **summarize(results[c])} for c in configs]
-    text = table(rows, opts.engines, opts.compare)
-    print("\n" + text + "\n\n" + describe_speed(speed))
+    text = table(rows, opts.engines, compared)
+    ratios = "\n".join(pair_ratios(results, measured, compared)) + "\n\n" if compared else ""
+    print("\n" + text + "\n\n" + ratios + describe_speed(speed))
     if opts.write_docs:
         out = REPO / "docs" / "benchmarks.md"
         stamp = time.strftime("%Y-%m-%d")
         section = (f"\n## Run of {stamp}: sizes {opts.sizes}, years {' '.join(opts.years)}, {opts.reps} "
-                   f"interleaved repetitions{' against ' + opts.compare if opts.compare else ''}\n\n"
-                   f"Machine: {machine()}; {describe_speed(speed)}\n\n{text}\n")
+                   f"interleaved repetitions{' against ' + compared if compared else ''}\n\n"
+                   f"Machine: {machine()}; {describe_speed(speed)}\n\n{text}\n\n{ratios}")
         existing = out.read_text() if out.exists() else "# Benchmarks\n\nProduced by `benchmarks/run_benchmarks.py`.\n"
         out.write_text(existing + section)
         print(f"\nwritten to {out}")

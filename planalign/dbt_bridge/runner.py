@@ -9,33 +9,22 @@ releases it at the end of the job so a launcher that reuses the process starts c
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 import json
 import logging
 import os
-import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planalign.dbt_bridge.cte_injection import CteInjector
-from planalign.dbt_bridge.deferred_codegen import DeferredCodegen
-from planalign.dbt_bridge.deferred_writes import DeferredWrites
-from planalign.dbt_bridge.flag_source import FlagSource
-from planalign.dbt_bridge.graph_summary import GraphSummary
-from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
-from planalign.dbt_bridge.macro_namespace import FlatMacroNamespace
-from planalign.dbt_bridge.repeated_results import RepeatedResults
-from planalign.dbt_bridge.schema_cache import SchemaCache
-from planalign.dbt_bridge.template_code import TemplateCodeCache
-from planalign.dbt_bridge.unheard_events import UnheardEvents
+from planalign.dbt_bridge.accelerators import Accelerators, manifest_cache
+from planalign.dbt_bridge.accelerators.dbt_import import import_dbt_runner
+from planalign.dbt_bridge.accelerators.heap import thaw_heap
 from planalign.errors import StageError
+
+__all__ = ["DbtInvocation", "DbtRunner", "import_dbt_runner"]
 
 log = logging.getLogger(__name__)
 
@@ -43,80 +32,6 @@ log = logging.getLogger(__name__)
 _DBT_LOCK = threading.Lock()
 # the variables dbt/profiles.yml reads, set by DbtRunner for its run
 _PROFILE_ENV = ("PLANALIGN_DB", "PLANALIGN_DB_INSTANCE", "PLANALIGN_DBT_THREADS", "PLANALIGN_DUCKDB_OPTIMIZER")
-
-
-# How many open runners have frozen the heap (gc.freeze is process-wide; see _freeze_heap).
-_FROZEN_BY = 0
-_FREEZE_LOCK = threading.Lock()
-
-
-def _freeze_heap() -> None:
-    """Move every object alive now out of the cyclic garbage collector's reach until the run ends.
-
-    Why: once dbt is imported and the manifest loaded, the process holds over 200,000 tracked
-    objects that live for the whole run (modules, the manifest's nodes), and each of the
-    collector's full passes, which dbt's allocations set off several times a run, walks them
-    all. A 150-person 5-year sql run spent 1.0-1.1 s in full passes, 0.6-0.7 s with them
-    frozen (docs/benchmarks.md). Reference counting still frees a frozen object that stops
-    being used; only a reference cycle among them waits for ``_thaw_heap``, which hands them
-    back to the collector when the run's runner closes.
-    """
-    global _FROZEN_BY
-    with _FREEZE_LOCK:
-        _FROZEN_BY += 1
-        gc.freeze()
-
-
-def _thaw_heap() -> None:
-    """Undo ``_freeze_heap`` once the last runner that froze the heap closes (a notebook or a
-    test process goes on with its usual collections)."""
-    global _FROZEN_BY
-    with _FREEZE_LOCK:
-        if _FROZEN_BY == 0:
-            return
-        _FROZEN_BY -= 1
-        if _FROZEN_BY == 0:
-            gc.unfreeze()
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the block runs (reference counting goes on).
-
-    Why: dbt's import and the manifest's load allocate some 400,000 objects that live for the
-    whole run, and the collector's full passes, set off as the heap grows, walk all of them
-    again each time: ~0.3 s of a ~2 s import here. They are frozen right after the load
-    (``_freeze_heap``), out of the collector's reach for the run. Pausing is process-wide and
-    nests: an inner block leaves the collector as the outer one found it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# mashumaro's code generation for the classes dbt defines, deferred from the import to each
-# class's first use (deferred_codegen.py); one import a process, so one stand-in and its counters
-IMPORT_CODEGEN = DeferredCodegen()
-
-
-@functools.cache
-def import_dbt_runner() -> type:
-    """dbt's ``dbtRunner``, imported with mashumaro's code generation deferred to first use.
-
-    Why: importing dbt is the largest single cost before a sql run's first model (~3.2 s
-    here), and a quarter of it generated serialization methods for classes a run never
-    serializes (``DeferredCodegen``), and the garbage collector walked the growing heap again
-    and again (``collector_paused``). The stand-in is in place for the import alone; classes
-    defined later in the process are generated as mashumaro always does. Cached: every later
-    call returns the class without touching mashumaro again.
-    """
-    with IMPORT_CODEGEN.installed(), collector_paused():
-        from dbt.cli.main import dbtRunner
-    return dbtRunner
 
 
 @dataclass
@@ -155,8 +70,9 @@ class DbtRunner:
                  project_vars: dict[str, Any] | None = None, optimizer: bool = True,
                  accelerators: str = "auto"):
         self.project_dir = Path(project_dir)
-        # runtime.dbt_accelerators: auto | on | off (planalign's speed-ups of dbt's internals)
-        self.accelerators = accelerators
+        # planalign's speed-ups of dbt's internals behind their version gate (runtime.dbt_accelerators:
+        # auto | on | off; accelerators/); with them off, dbt's own code alone
+        self.accelerators = Accelerators(accelerators, persist=use_manifest_cache)
         self.optimizer = optimizer   # whether DuckDB optimizes dbt's model queries (planner_plugin.py)
         # vars fixed for the whole run that the project reads at parse time (dbt_project.yml):
         # they shape the manifest, so they go to the parse, to its cache key and to every run
@@ -173,7 +89,6 @@ class DbtRunner:
         self.parse_seconds = 0.0
         self._outer_env: dict[str, str | None] | None = None   # what _env replaced, put back by close()
         self._froze_heap = False
-        self._new_stand_ins()
 
     # ------------------------------------------------------------------ environment
     def _env(self) -> None:
@@ -201,27 +116,25 @@ class DbtRunner:
 
     # ------------------------------------------------------------------ parse
     def parse(self) -> None:
-        """Load the manifest once (from the cache or by parsing the project), then freeze the
-        heap: what is alive now lives for the whole run. Later calls find it loaded."""
+        """Load the manifest once (from the cache or by parsing the project), then, with the
+        accelerators on, freeze the heap: what is alive now lives for the whole run. Later
+        calls find it loaded."""
         if self.manifest is None:
-            with collector_paused():   # what it makes is frozen right after, uncollected anyway
+            self.accelerators.announce()   # the gate's warning, if any: dbt is about to run
+            with self.accelerators.loading():   # no collection: what it makes is frozen right after
                 self._load_manifest()
         if not self._froze_heap:
-            _freeze_heap()
-            self._froze_heap = True
+            self._froze_heap = self.accelerators.hold_heap()
 
     def _load_manifest(self) -> None:
-        from planalign.dbt_bridge import manifest_cache
-
         # before the cache: loading a cached manifest imports dbt's modules too, and they must
-        # come in through import_dbt_runner to have their code generation deferred
-        dbtRunner = import_dbt_runner()
-
+        # come in as the accelerators' decision says (code generation deferred or not)
+        dbtRunner = self.accelerators.import_dbt_runner()
         self._env()
         self.target_dir.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         key = (manifest_cache.project_key(self.project_dir, self.database, self.project_vars)
-               if self.use_manifest_cache else None)
+               if self.accelerators.manifest_cache else None)
         if key:
             cached = manifest_cache.load(key)
             if cached is not None:
@@ -245,7 +158,7 @@ class DbtRunner:
     def run(self, selector: str, variables: dict[str, Any], *, year: int | None = None,
             command: str = "run", stage: str = "dbt") -> DbtInvocation:
         self.parse()
-        dbtRunner = import_dbt_runner()
+        dbtRunner = self.accelerators.import_dbt_runner()
         self._env()
         args = [
             "--quiet", "--log-level-file", "none", "--no-write-json", "--no-version-check",
@@ -255,7 +168,7 @@ class DbtRunner:
         start = time.perf_counter()
         with _DBT_LOCK:
             _forget_compilation(self.manifest)
-            with self._stand_ins():
+            with self.accelerators.invocation():
                 result = dbtRunner(manifest=self.manifest).invoke(args)
         seconds = time.perf_counter() - start
         timings: dict[str, float] = {}
@@ -278,45 +191,6 @@ class DbtRunner:
                            "env_var('PLANALIGN_DB') as `planalign` (see the bundled dbt/profiles.yml)")
             raise StageError(stage, year, f"dbt {command} --select {selector} failed: {detail}")
         return invocation
-
-    def _new_stand_ins(self) -> None:
-        """planalign's stand-ins for work dbt repeats, with their counters at zero."""
-        # the run's compiled Jinja texts, reused by every invocation after the first (template_code.py)
-        self.template_code = TemplateCodeCache()
-        # dbt's JSON schemas of its config classes, kept across runs (schema_cache.py)
-        self.schemas = SchemaCache(persist=self.use_manifest_cache)
-        # Jinja's compiled code of every text dbt renders, kept across runs (jinja_code_store.py)
-        self.jinja_code = JinjaCodeStore(persist=self.use_manifest_cache)
-        # ephemeral models' CTEs put in front of their reader without sqlparse (cte_injection.py)
-        self.cte_injection = CteInjector()
-        # log events no logger would write, neither built nor formatted (unheard_events.py)
-        self.events = UnheardEvents()
-        # the nodes' compiled SQL files, written once at the invocation's end (deferred_writes.py)
-        self.writes = DeferredWrites()
-        # macros put into each node's context by dict updates (macro_namespace.py)
-        self.macro_namespace = FlatMacroNamespace()
-        # the plugin modules and the empty result table, made once (repeated_results.py)
-        self.repeats = RepeatedResults()
-        # the module that declared each behaviour flag, found without inspect.stack() (flag_source.py)
-        self.flag_source = FlagSource()
-        # graph_summary.json from each node's type, not its whole serialization (graph_summary.py)
-        self.graph_summary = GraphSummary()
-
-    @contextlib.contextmanager
-    def _stand_ins(self) -> Iterator[None]:
-        """planalign's stand-ins for work dbt repeats, in place for one invocation: compiled
-        Jinja per run (template_code) and across runs (jinja_code_store), the config classes'
-        JSON schemas (schema_cache), the CTE injection (cte_injection), the log events nobody
-        hears (unheard_events), the nodes' file writes (deferred_writes), the macros in each
-        context (macro_namespace), the plugin scan and empty table (repeated_results), the
-        behaviour flags' source module (flag_source), the graph summary's node types
-        (graph_summary)."""
-        with contextlib.ExitStack() as stack:
-            for stand_in in (self.template_code, self.jinja_code, self.schemas, self.cte_injection, self.events,
-                             self.writes, self.macro_namespace, self.repeats, self.flag_source,
-                             self.graph_summary):
-                stack.enter_context(stand_in.installed())
-            yield
 
     # ------------------------------------------------------------------ stats
     def folded_models(self) -> list[str]:
@@ -375,32 +249,8 @@ class DbtRunner:
             "model_seconds": dict(sorted(top_models.items(), key=lambda kv: -kv[1])[:25]),
             # model time per stage its tags belong to (one invocation may build several stages)
             "model_seconds_by_stage": self.model_seconds_by_tag(stage_of_tag),
-            # Jinja texts compiled, and renders that reused one (dbt_bridge/template_code.py)
-            "jinja_templates": {"compiled": self.template_code.misses,
-                                "reused": self.template_code.hits},
-            # dbt's config-class JSON schemas built, and read from planalign's cache (schema_cache.py)
-            "json_schemas": {"built": self.schemas.built, "reused": self.schemas.reused},
-            # Jinja texts this process compiled, and loaded compiled from planalign's file
-            "jinja_code": {"compiled": self.jinja_code.compiled, "loaded": self.jinja_code.loaded},
-            # ephemeral models' CTEs injected by planalign, and by dbt's sqlparse (cte_injection.py)
-            "cte_injection": {"fast": self.cte_injection.fast, "by_dbt": self.cte_injection.delegated},
-            # dbt log events no logger would write, skipped unbuilt, and handed to dbt (unheard_events.py)
-            "log_events": {"skipped": self.events.skipped, "delivered": self.events.delivered},
-            # compiled SQL files written at the invocations' ends (deferred_writes.py)
-            "deferred_writes": self.writes.files,
-            # node contexts whose macros were put in by dict updates, and by dbt (macro_namespace.py)
-            "macro_namespaces": {"flattened": self.macro_namespace.flattened,
-                                 "by_dbt": self.macro_namespace.by_dbt},
-            # plugin scans and empty result tables answered from what the run kept (repeated_results.py)
-            "repeated_results": {"plugin_scans": self.repeats.plugin_scans_reused,
-                                 "empty_tables": self.repeats.empty_tables_reused},
-            # behaviour flags whose source module was found without inspect.stack() (flag_source.py)
-            "flag_sources": self.flag_source.found,
-            # graph nodes summarized from their type, not a whole to_dict (graph_summary.py)
-            "graph_summary_nodes": self.graph_summary.nodes,
-            # this process's dbt import: serialization method sets left to their first call,
-            # and how many have been generated since (deferred_codegen.py)
-            "deferred_codegen": {"deferred": IMPORT_CODEGEN.deferred, "generated": IMPORT_CODEGEN.generated},
+            # planalign's accelerators of dbt: the gate's decision, the self-checks, what each did
+            "accelerators": self.accelerators.provenance(),
         }
 
     # ------------------------------------------------------------------ cleanup
@@ -414,7 +264,7 @@ class DbtRunner:
         self._restore_env()
         if self._froze_heap:
             self._froze_heap = False
-            _thaw_heap()
+            thaw_heap()
         if "dbt.adapters.factory" not in sys.modules:
             self.manifest = None
             return
@@ -436,7 +286,7 @@ class DbtRunner:
         except Exception as exc:  # pragma: no cover
             log.debug("dbt-duckdb environment cleanup: %s", exc)
         self.manifest = None
-        self._new_stand_ins()   # a runner reused for another run counts afresh
+        self.accelerators.reset()   # a runner reused for another run counts afresh
 
     def _restore_env(self) -> None:
         outer, self._outer_env = self._outer_env, None
@@ -445,6 +295,3 @@ class DbtRunner:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-    def remove_target(self) -> None:
-        shutil.rmtree(self.target_dir, ignore_errors=True)

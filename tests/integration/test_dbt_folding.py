@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planalign.dbt_bridge.manifest_cache import project_key
+from planalign.dbt_bridge.accelerators.manifest_cache import project_key
 from planalign.orchestration.build import build_coordinator
 from planalign.paths import REPO_DIR
 from tests.conftest import compose_config

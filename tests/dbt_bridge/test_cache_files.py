@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from planalign.dbt_bridge import cache_files, jinja_code_store, manifest_cache, schema_cache
+import pytest
+
+from planalign.dbt_bridge.accelerators import cache_files, jinja_code_store, manifest_cache, schema_cache
 
 
 def test_every_cache_lives_under_planalign_cache_dir(tmp_path, monkeypatch):
@@ -21,6 +23,17 @@ def test_a_version_change_gives_another_key(monkeypatch):
                         lambda name: "99.0" if name == "jinja2" else real(name))
     assert cache_files.versions_digest(("jinja2", "dbt-core"), "python=3").hexdigest() != before
     assert cache_files.versions_digest(("no-such-package-here",)).hexdigest()   # '?' for it
+
+
+@pytest.mark.parametrize("package", ["dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro"])
+def test_the_manifest_key_changes_with_each_package_that_builds_it(tmp_path, monkeypatch, package):
+    from planalign.paths import DBT_PROJECT_DIR
+
+    key = manifest_cache.project_key(DBT_PROJECT_DIR, tmp_path / "planalign.duckdb")
+    assert key == manifest_cache.project_key(DBT_PROJECT_DIR, tmp_path / "planalign.duckdb")
+    real = cache_files.metadata.version
+    monkeypatch.setattr(cache_files.metadata, "version", lambda name: "99.0" if name == package else real(name))
+    assert manifest_cache.project_key(DBT_PROJECT_DIR, tmp_path / "planalign.duckdb") != key
 
 
 def test_a_write_replaces_the_file_whole(tmp_path):

@@ -9,7 +9,7 @@ A schema is a function of the class's definition, that is of the installed dbt a
 mashumaro, so it can be stored under a key made of those versions and reused by every run
 on the machine.
 
-Like ``template_code``, the cache stands in for dbt's function only while planalign's
+Like the other stand-ins, the cache stands in for dbt's function only while planalign's
 invocation runs (under dbt's lock) and puts the original back after. A class that
 defines its own ``json_schema`` (dbt's artifact schemas) keeps it. A file that cannot be
 read or written costs only the build it would have saved.
@@ -21,8 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
-from planalign.dbt_bridge.stand_in import Replacement, StandIn
+from planalign.dbt_bridge.accelerators.cache_files import CacheFile, cache_root, versions_digest
+from planalign.dbt_bridge.accelerators.stand_in import Replacement, StandIn
 
 # what the schemas are built from: a new version of any of these may change them
 _BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "mashumaro")

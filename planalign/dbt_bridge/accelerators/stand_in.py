@@ -3,8 +3,10 @@
 A stand-in replaces a function or method of dbt (or of a library dbt uses) with one that
 gives the same result for less work. It must never outlive planalign's invocation, which runs
 under dbt's lock, and it must leave dbt alone when the version installed lacks what it
-replaces: then ``installed()`` yields False, nothing is patched and the stand-in's counters
-stay at zero.
+replaces: then ``installed()`` yields False, nothing is patched, the stand-in's counters stay
+at zero, and ``Accelerators.invocation`` says so (one warning line, and run.json's
+``dbt.accelerators.not_installed``). Every stand-in sits behind the accelerators' version
+gate (``gate.py``): outside the versions it was tested with, none is put in place.
 """
 
 from __future__ import annotations

@@ -20,14 +20,22 @@ affected.
 
 Two threads that call the same stub at once both generate, as mashumaro's lazy methods do:
 the second assignment replaces the first with an equal method.
+
+Right after the import, ``self_check`` defines a small class with dbt's own mixin twice, once
+as mashumaro makes it and once through a fresh stand-in, and compares what they serialize and
+which methods they end with; if anything differs, every method set the import deferred is
+generated at once (dbt's classes then hold what dbt's own import gives them) and run.json
+says so (``dbt_import.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any
 
-from planalign.dbt_bridge.stand_in import Replacement, StandIn
+from planalign.dbt_bridge.accelerators.stand_in import Replacement, StandIn
 
 _STUB_MARK = "__planalign_deferred_codegen__"
 
@@ -121,3 +129,67 @@ def _stub(name: str, generate_now: Callable[[], None], on_class: bool) -> Any:
     setattr(stub, _STUB_MARK, True)
     stub.__name__ = name
     return classmethod(stub) if on_class else stub
+
+
+# ---------------------------------------------------------------------------- the self-check
+# What serializes through a probe class: nested classes, a list, a dict of Any, an optional
+# datetime (dbt's own serialization strategy), a None that omit_none drops.
+_PROBE_DATA = {"unique_id": "model.p.m", "columns": {"a": {"name": "a", "tags": ["x", "y"]}},
+               "created_at": "2025-01-02T03:04:05", "meta": {"k": [1, 2], "n": None}, "alias": None}
+_METHOD_PREFIXES = ("from_", "to_", "__mashumaro_from_", "__mashumaro_to_")
+
+
+def _probe_classes() -> tuple[type, type]:
+    """A pair of small classes made the way dbt makes its nodes (dbt_common's mixin and config),
+    defined afresh at each call; built with ``make_dataclass`` so that their annotations are
+    objects whatever this module's ``__future__`` imports."""
+    from dbt_common.dataclass_schema import dbtClassMixin
+
+    namespace = {"__module__": __name__}
+    column = dataclasses.make_dataclass(
+        "SelfCheckColumn", [("name", str), ("tags", list[str], dataclasses.field(default_factory=list)),
+                            ("description", str | None, None)],
+        bases=(dbtClassMixin,), namespace=namespace)
+    node = dataclasses.make_dataclass(
+        "SelfCheckNode", [("unique_id", str), ("columns", dict[str, column], dataclasses.field(default_factory=dict)),
+                          ("created_at", datetime.datetime | None, None),
+                          ("meta", dict[str, Any], dataclasses.field(default_factory=dict)),
+                          ("alias", str | None, None)],
+        bases=(dbtClassMixin,), namespace=namespace)
+    return node, column
+
+
+def _methods(cls: type) -> list[str]:
+    return sorted(name + (" (stub)" if is_deferred(value) else "") for name, value in vars(cls).items()
+                  if name.startswith(_METHOD_PREFIXES))
+
+
+def _serialized(cls: type) -> dict[str, Any]:
+    node = cls.from_dict(_PROBE_DATA)
+    return {"to_dict": node.to_dict(), "to_dict(omit_none=True)": node.to_dict(omit_none=True),
+            "from_dict(to_dict)": cls.from_dict(node.to_dict()).to_dict()}
+
+
+def self_check(codegen: type[DeferredCodegen] = DeferredCodegen) -> str | None:
+    """None when a class deferred by ``codegen`` serializes as mashumaro's own and ends with the
+    same methods (the msgpack ones by name); else what differs. About twenty milliseconds."""
+    try:
+        plain = _probe_classes()
+        probe = codegen()
+        with probe.installed() as active:
+            deferred = _probe_classes()
+        if not active:
+            return "the stand-in could not be put in place"
+        if probe.deferred == 0 or not is_deferred(vars(deferred[0]).get("from_dict")):
+            return "nothing was deferred (mashumaro's method names or hooks changed?)"
+        expected, got = _serialized(plain[0]), _serialized(deferred[0])
+        for what, value in expected.items():
+            if got[what] != value:
+                return f"{what} gives {got[what]!r}, mashumaro's {value!r}"
+        probe.generate_all()
+        for ours, theirs in zip(deferred, plain, strict=True):
+            if _methods(ours) != _methods(theirs):
+                return f"{theirs.__name__} holds {_methods(ours)}, mashumaro gives it {_methods(theirs)}"
+    except Exception as exc:   # a stand-in that breaks mashumaro breaks here first
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from planalign.dbt_bridge.stand_in import Replacement, StandIn
+from planalign.dbt_bridge.accelerators.stand_in import Replacement, StandIn
 
 # the Python logging level dbt's loggers use for each event level (dbt_common's logger.py)
 _PYTHON_LEVEL = {"debug": logging.DEBUG, "test": logging.DEBUG, "info": logging.INFO}

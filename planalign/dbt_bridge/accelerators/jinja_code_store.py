@@ -1,8 +1,9 @@
 """Jinja's compiled code of dbt's texts, kept on disk across runs.
 
-Why: a process compiles every Jinja text it renders once at least: the models, their
-config strings and dbt's macros (~80 texts, ~0.2 s of a run's first dbt invocation here).
-``template_code`` keeps them for the rest of the run; this keeps them for the next runs.
+Why: dbt compiles a model's text (and each config string) into Python again at every
+render, and a process compiles every text it renders once at least, dbt's macros included
+(~80 texts, ~0.2 s of a run's first dbt invocation here). This keeps the code compiled for
+the rest of the process and, on disk, for the next runs.
 What Jinja compiles a text into depends only on the text and on how the environment is
 built (its class, extensions, filters, tests and syntax options), which in turn depends on
 the installed dbt and Jinja: the key is the text plus a signature of all that, and the file
@@ -24,8 +25,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from planalign.dbt_bridge.cache_files import CacheFile, cache_root, versions_digest
-from planalign.dbt_bridge.stand_in import Replacement, StandIn
+from planalign.dbt_bridge.accelerators.cache_files import CacheFile, cache_root, versions_digest
+from planalign.dbt_bridge.accelerators.stand_in import Replacement, StandIn
 
 # what the compiled code depends on besides the text: a new version starts a new file
 _BUILT_BY = ("jinja2", "dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb")

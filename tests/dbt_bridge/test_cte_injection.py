@@ -1,4 +1,5 @@
-"""planalign's CTE injection builds the same SQL as dbt's sqlparse-based one."""
+"""planalign's CTE injection builds the same SQL as dbt's sqlparse-based one, and its self-check
+switches it off when it would not."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 
 import pytest
 
-from planalign.dbt_bridge import cte_injection
-from planalign.dbt_bridge.cte_injection import CteInjector, inject_ctes
+import planalign.dbt_bridge.accelerators as accelerators
+from planalign.dbt_bridge.accelerators import Accelerators, cte_injection
+from planalign.dbt_bridge.accelerators.cte_injection import CteInjector, inject_ctes, self_check
 from planalign.dbt_bridge.runner import import_dbt_runner
 from tests.conftest import run_simulation
 
@@ -84,7 +86,8 @@ def test_every_folded_model_of_a_run_gets_dbts_text(tmp_path, monkeypatch, dbt_i
     run_simulation(tmp_path, ["engine=sql", "census.size=150", "years=2025-2026"])
     record = json.loads((tmp_path / "run.json").read_text())
     assert len(compared) >= 6   # three readers of folded models, two years
-    assert record["dbt"]["cte_injection"] == {"fast": len(compared), "by_dbt": 0}
+    assert record["dbt"]["accelerators"]["cte_injection"] == {"fast": len(compared), "by_dbt": 0}
+    assert record["dbt"]["accelerators"]["self_checks"]["cte_injection"] == "passed"
 
 
 def test_installed_only_for_the_block(dbt_inject):
@@ -96,3 +99,40 @@ def test_installed_only_for_the_block(dbt_inject):
         assert module.inject_ctes_into_sql is not original
         raise RuntimeError("an invocation that fails")
     assert module.inject_ctes_into_sql is original
+
+
+def test_the_self_check_passes_and_catches_a_broken_injection(dbt_inject):
+    assert self_check() is None
+    dbts, _ = dbt_inject
+
+    def right_after_with(sql, ctes, fallback):
+        """The first version's mistake: the CTEs right after WITH, before the whitespace."""
+        if sql.lower().startswith("with"):
+            return sql[:4] + ", ".join(cte.sql for cte in ctes) + ", " + sql[4:]
+        return fallback(sql, ctes)
+
+    def crashing(sql, ctes, fallback):
+        raise IndexError("a dbt whose InjectedCTE changed")
+
+    assert "where dbt gives" in self_check(right_after_with)
+    assert self_check(crashing) == "IndexError: a dbt whose InjectedCTE changed"
+    assert self_check(lambda sql, ctes, fallback: fallback(sql, ctes)) is None   # dbt's own: nothing differs
+
+
+def test_a_failed_self_check_leaves_dbts_function_in_place(dbt_inject, monkeypatch, caplog):
+    """Once a process's self-check failed, no run puts the stand-in in place, and run.json and
+    one warning line say why."""
+    import dbt.compilation as module
+
+    monkeypatch.setattr(accelerators, "_CTE_CHECK", {})
+    monkeypatch.setattr(cte_injection, "self_check", lambda: "'with, x' where dbt gives 'with x' (a test)")
+    original = module.inject_ctes_into_sql
+    for _ in range(2):   # two runs of one process: one check, one warning
+        run = Accelerators("on", persist=False)
+        assert CteInjector not in {type(s) for s in run.stand_ins()} and run.stand_ins()
+        with run.invocation():
+            assert module.inject_ctes_into_sql is original
+        assert run.provenance()["self_checks"]["cte_injection"] == \
+            "failed: 'with, x' where dbt gives 'with x' (a test)"
+    warned = [r for r in caplog.records if "cte_injection switched off" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelname == "WARNING"

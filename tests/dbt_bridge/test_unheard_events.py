@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from planalign.dbt_bridge.accelerators.unheard_events import UnheardEvents
 from planalign.dbt_bridge.runner import import_dbt_runner
-from planalign.dbt_bridge.unheard_events import UnheardEvents
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """dbt is imported with mashumaro's code generation deferred to each class's first use, and only
-for that import.
+for that import (``accelerators/deferred_codegen.py``, ``accelerators/dbt_import.py``); its
+self-check catches a stand-in that would change what mashumaro gives, and switches it off.
 
-Fresh interpreters: in the test process dbt may already have been imported by another test.
+Fresh interpreters for the imports: in the test process dbt may already have been imported by
+another test.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from planalign.dbt_bridge.accelerators.deferred_codegen import DeferredCodegen, self_check
 from planalign.paths import REPO_DIR
 
 # Every serializable class dbt's import defines, with the serialization methods it holds
@@ -24,9 +29,9 @@ how = sys.argv[1]
 if how == "dbt":
     from dbt.cli.main import dbtRunner
 else:
-    from planalign.dbt_bridge.deferred_codegen import is_deferred
-    from planalign.dbt_bridge.runner import IMPORT_CODEGEN, import_dbt_runner
-    import_dbt_runner()
+    from planalign.dbt_bridge.accelerators.deferred_codegen import is_deferred
+    from planalign.dbt_bridge.accelerators.dbt_import import IMPORT_CODEGEN, import_dbt_runner
+    import_dbt_runner(defer_codegen=True)
     if how == "generated":
         IMPORT_CODEGEN.generate_all()
 
@@ -45,6 +50,8 @@ def label(name, value):
 
 methods = {}
 for cls in set(subclasses(DataClassDictMixin)):
+    if cls.__module__.startswith("planalign."):   # the self-check's own probe classes
+        continue
     names = sorted(label(n, v) for n, v in vars(cls).items()
                    if n.startswith(("from_", "to_", "__mashumaro_from_", "__mashumaro_to_")))
     methods[f"{cls.__module__}.{cls.__qualname__}"] = names
@@ -83,10 +90,10 @@ from dataclasses import dataclass
 from mashumaro import DataClassDictMixin
 from mashumaro.config import BaseConfig
 
-from planalign.dbt_bridge.deferred_codegen import is_deferred
-from planalign.dbt_bridge.runner import IMPORT_CODEGEN, import_dbt_runner
+from planalign.dbt_bridge.accelerators.deferred_codegen import is_deferred
+from planalign.dbt_bridge.accelerators.dbt_import import IMPORT_CODEGEN, STATE, import_dbt_runner
 
-runner = import_dbt_runner()
+runner = import_dbt_runner(defer_codegen=True)
 from dbt.artifacts.resources import NodeConfig   # defined during dbt's import
 from mashumaro.jsonschema.models import JSONObjectSchema
 
@@ -107,7 +114,12 @@ print(json.dumps({"runner": f"{runner.__module__}.{runner.__name__}",
                   "generated_by_the_calls": IMPORT_CODEGEN.generated - before["generated"],
                   "schema_deferred": is_deferred(vars(JSONObjectSchema)["to_dict"]),
                   "later_deferred": is_deferred(vars(Later)["from_dict"]),
-                  "later_works": Later.from_dict({"x": 3}).x}))
+                  "later_works": Later.from_dict({"x": 3}).x,
+                  "self_check": STATE.self_check,
+                  # a later run with the accelerators off: every deferred set generated, no stub left
+                  "off_later": [import_dbt_runner(defer_codegen=False) is runner, STATE.record()["how"],
+                                is_deferred(vars(JSONObjectSchema)["to_dict"]),
+                                IMPORT_CODEGEN.generated == IMPORT_CODEGEN.deferred]}))
 """
 
 
@@ -124,3 +136,78 @@ def test_a_stub_generates_on_first_call_and_later_classes_are_left_alone():
                                  "later_deferred", "later_works")} == {
         "runner": "dbt.cli.main.dbtRunner", "default_after": False, "round_trip": True, "stub_after": False,
         "schema_deferred": True, "later_deferred": False, "later_works": 3}
+    assert seen["self_check"] == "passed"
+    assert seen["off_later"] == [True, "deferred codegen, then generated in full", False, True]
+
+
+# ---------------------------------------------------------------------------- the self-check
+class Forgetful(DeferredCodegen):
+    """Leaves its stubs but never lets mashumaro generate: a first call finds the mixin's
+    placeholder."""
+
+    def _deferring(self, generate, method_name, on_class):
+        return super()._deferring(lambda cls, **params: None, method_name, on_class)
+
+
+class Misnamed(DeferredCodegen):
+    """Puts its stubs under other names than mashumaro's (a mashumaro that renamed its methods)."""
+
+    def _deferring(self, generate, method_name, on_class):
+        return super()._deferring(generate, lambda params: _Renamed(method_name(params)), on_class)
+
+
+class _Renamed(str):
+    """A method name whose public twin is another name than mashumaro's."""
+
+    def __new__(cls, internal):
+        made = super().__new__(cls, f"{internal}_v2")
+        made.public = f"{internal.public}_v2"
+        return made
+
+
+class Lossy(DeferredCodegen):
+    """Generates, then drops a key from what to_dict returns (a stand-in that changes results)."""
+
+    def _deferring(self, generate, method_name, on_class):
+        def lossy(cls, **params):
+            generate(cls, **params)
+            if not on_class and "to_dict" in vars(cls):
+                made = vars(cls)["to_dict"]
+                cls.to_dict = lambda self, **kw: {k: v for k, v in made(self, **kw).items() if k != "meta"}
+        return super()._deferring(lossy, method_name, on_class)
+
+
+def test_the_self_check_passes_with_the_stand_in_as_it_is():
+    assert self_check() is None
+
+
+@pytest.mark.parametrize("broken", [Forgetful, Misnamed, Lossy])
+def test_a_broken_stand_in_fails_the_self_check(broken):
+    assert self_check(broken)   # what differs, told
+
+
+FAILING = """
+import json
+from planalign.dbt_bridge.accelerators import deferred_codegen
+from planalign.dbt_bridge.accelerators.dbt_import import IMPORT_CODEGEN, STATE, import_dbt_runner
+from planalign.dbt_bridge.accelerators.deferred_codegen import is_deferred
+
+deferred_codegen.self_check = lambda: "to_dict gives {} (a test)"
+import_dbt_runner(defer_codegen=True)
+from dbt.artifacts.resources import NodeConfig
+print(json.dumps({**STATE.record(), "stub": is_deferred(vars(NodeConfig)["from_dict"]),
+                  "all": IMPORT_CODEGEN.generated == IMPORT_CODEGEN.deferred > 600}))
+"""
+
+
+def test_a_failed_self_check_generates_every_deferred_set_at_once():
+    """The stand-in is switched off for the process: dbt's classes hold mashumaro's methods, as
+    after dbt's own import, with one warning line."""
+    done = subprocess.run([sys.executable, "-c", FAILING], cwd=REPO_DIR, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["how"] == "deferred codegen, then generated in full" and seen["stub"] is False and seen["all"]
+    assert seen["self_check"] == "failed: to_dict gives {} (a test)"
+    warned = [line for line in done.stderr.splitlines() if "deferred_codegen switched off" in line]
+    assert len(warned) == 1, done.stderr[-2000:]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore
+from planalign.dbt_bridge.accelerators.jinja_code_store import JinjaCodeStore
 from planalign.dbt_bridge.runner import import_dbt_runner
 
 TEXT = "{% set n = var('simulation_year') %}select {{ n + 1 }} as next_year, {{ [1, 2] | length }} as k"
@@ -61,7 +61,7 @@ def test_another_process_finds_the_code(tmp_path, jinja):
     script = (
         "from planalign.dbt_bridge.runner import import_dbt_runner; import_dbt_runner()\n"
         "import dbt_common.clients.jinja as j, pathlib, sys\n"
-        "from planalign.dbt_bridge.jinja_code_store import JinjaCodeStore\n"
+        "from planalign.dbt_bridge.accelerators.jinja_code_store import JinjaCodeStore\n"
         f"s = JinjaCodeStore(pathlib.Path({str(path)!r}))\n"
         "ctx = {'var': {'simulation_year': 2025}.get}\n"
         f"with s.installed(): out = j.get_template({TEXT!r}, ctx).render(ctx)\n"
@@ -115,7 +115,7 @@ def test_without_persistence_no_file_is_read_or_written(tmp_path, jinja):
 
 
 def test_the_file_keeps_what_a_run_used_once_it_is_full(tmp_path, jinja, monkeypatch):
-    import planalign.dbt_bridge.jinja_code_store as module
+    import planalign.dbt_bridge.accelerators.jinja_code_store as module
 
     monkeypatch.setattr(module, "MAX_TEXTS", 3)
     path = tmp_path / "code.marshal"

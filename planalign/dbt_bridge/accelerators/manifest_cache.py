@@ -2,7 +2,8 @@
 
 Parsing the project costs one to three seconds per run; most runs (every job of a sweep)
 parse the very same files. The parsed manifest is stored under a key made of everything
-that can change it: the content of every project file, the dbt versions, the Python version,
+that can change it: the content of every project file, the versions of dbt-core, dbt-common,
+dbt-adapters, dbt-duckdb, DuckDB and mashumaro (each builds or pickles part of it), Python's,
 the database name that dbt-duckdb derives from the file name, and the vars the project reads
 at parse time. Any edit to a model changes the key.
 
@@ -28,11 +29,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planalign.dbt_bridge.cache_files import cache_root, versions_digest, write_atomically
+from planalign.dbt_bridge.accelerators.cache_files import cache_root, versions_digest, write_atomically
 
 SKIP_DIRS = {"target", "logs", "dbt_packages", "__pycache__"}
 SKIP_SUFFIXES = (".duckdb", ".wal", ".msgpack", ".pickle")
 SUFFIX = ".pickle"
+# the packages whose code builds the manifest's objects: a new version of any starts a new key
+BUILT_BY = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "duckdb", "mashumaro")
 
 
 def cache_dir() -> Path:
@@ -41,7 +44,7 @@ def cache_dir() -> Path:
 
 def project_key(project_dir: Path, database: Path, project_vars: dict[str, Any] | None = None) -> str:
     # the vars the project reads at parse time (dbt_project.yml) shape the manifest too
-    digest = versions_digest(("dbt-core", "dbt-duckdb", "duckdb", "mashumaro"),
+    digest = versions_digest(BUILT_BY,
                              f"vars={json.dumps(project_vars or {}, sort_keys=True, default=str)}",
                              f"python={sys.version_info[0]}.{sys.version_info[1]}", "format=pickle")
     digest.update(f"database={Path(database).stem}\n".encode())

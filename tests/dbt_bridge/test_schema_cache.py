@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from planalign.dbt_bridge.accelerators.schema_cache import SchemaCache
 from planalign.dbt_bridge.runner import import_dbt_runner
-from planalign.dbt_bridge.schema_cache import SchemaCache
 
 
 @pytest.fixture(scope="module")
