@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import side_by_side
 
+# whole simulations, several seconds each: not in the fast tier (pytest -m 'not slow')
+pytestmark = pytest.mark.slow
+
 SMALL = ("engine=sql", "census.size=100", "years=2025-2026")
 # the published tables, with the column that holds the run's own clock
 PUBLISHED = {"fct_yearly_events": "created_at", "fct_workforce_snapshot": "snapshot_created_at",
