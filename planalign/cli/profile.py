@@ -1,4 +1,4 @@
-"""Show where a run's time went: ``python -m planalign.cli.profile RUN [--top N]``.
+"""Show where a run's time went: ``planalign-profile RUN [--top N]`` (or ``python -m planalign.cli.profile``).
 
 RUN is a run's output folder (or its ``planalign.duckdb``). Reads ``planalign_timings`` from
 the run's database and prints the top N (default 10) dbt models, engine steps and stages by
@@ -32,7 +32,7 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m planalign.cli.profile",
+    parser = argparse.ArgumentParser(prog="planalign-profile",
                                      description="A run's slowest dbt models, engine steps and stages.")
     parser.add_argument("run", type=Path, help="the run's output folder, or its planalign.duckdb")
     parser.add_argument("--top", type=_positive, default=10, metavar="N", help="rows per section (default 10)")
@@ -43,19 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     database = args.run / "planalign.duckdb" if args.run.is_dir() else args.run
     if not database.exists():
-        print(f"planalign.cli.profile: no database at {database}", file=sys.stderr)
+        print(f"planalign-profile: no database at {database}", file=sys.stderr)
         return 2
     try:
         with duckdb.connect(str(database), read_only=True) as con:
             if not con.execute("select count(*) from duckdb_tables() where table_name = 'planalign_timings'"
                                ).fetchall()[0][0]:
-                print(f"planalign.cli.profile: {database} holds no planalign_timings table (not a planalign run's "
+                print(f"planalign-profile: {database} holds no planalign_timings table (not a planalign run's "
                       "database, or the run stopped before its first year)", file=sys.stderr)
                 return 2
             sections = [(title, con.execute(QUERY, [kind, args.top]).fetchall()) for kind, title in SECTIONS]
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
-        print(f"planalign.cli.profile: cannot read {database}: {first_line}", file=sys.stderr)
+        print(f"planalign-profile: cannot read {database}: {first_line}", file=sys.stderr)
         return 2
     for title, rows in sections:
         if not rows:

@@ -2,7 +2,7 @@
 
 ``planalign_timings(run_id, kind, year, name, seconds)`` holds one row per dbt model
 execution (kind ``dbt_model``), per stage (``stage``) and per engine step (``engine_step``,
-e.g. the Polars steps). See the top ten with ``python -m planalign.cli.profile RUN_DIR``.
+e.g. the Polars steps). See the top ten with ``planalign-profile RUN_DIR``.
 """
 
 from __future__ import annotations

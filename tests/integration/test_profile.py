@@ -1,4 +1,4 @@
-"""``python -m planalign.cli.profile``: a run's slowest dbt models, engine steps and stages, read
+"""``planalign-profile``: a run's slowest dbt models, engine steps and stages, read
 from the shared three-year runs of the parity tests (engine=sql and engine=polars)."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_bad_arguments_get_a_message_and_exit_2(tmp_path, capsys, args, message)
 def test_the_module_runs_as_a_command_without_a_traceback(tmp_path):
     result = run_cli([str(tmp_path), "--top", "ten"], cwd=tmp_path, module="planalign.cli.profile")
     assert result.returncode == 2
-    assert "usage: python -m planalign.cli.profile" in result.stderr and "Traceback" not in result.stderr
+    assert "usage: planalign-profile" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_run_folder_is_read_without_being_changed(sql_db, tmp_path, capsys):
